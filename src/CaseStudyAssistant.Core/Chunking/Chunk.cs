@@ -1,0 +1,16 @@
+namespace CaseStudyAssistant.Chunking;
+
+/// <summary>A retrievable piece of a study: one section, or a sentence-aligned part of a long one.</summary>
+public sealed record Chunk
+{
+    /// <summary>Deterministic: <c>{studyId}#{ordinal}</c>, so a re-ingest of the same text gives the same ids.</summary>
+    public required string Id { get; init; }
+    public required string StudyId { get; init; }
+    public required int Ordinal { get; init; }
+    /// <summary>Section heading path, e.g. "Approach" or "Approach > Serving".</summary>
+    public required string Heading { get; init; }
+    public required string Text { get; init; }
+    public required int TokenCount { get; init; }
+
+    public static string MakeId(string studyId, int ordinal) => $"{studyId}#{ordinal}";
+}

@@ -1,0 +1,105 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace CaseStudyAssistant.Corpus;
+
+/// <summary>
+/// Reads every study under one or more corpus folders. A file that cannot be read is rejected with a
+/// one-line reason and the others are still read.
+/// </summary>
+public sealed class CorpusReader
+{
+    /// <summary>Files larger than this are rejected rather than read (a study note is a few KB).</summary>
+    public long MaxFileBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>Catalog CSVs hold thousands of rows, so they get a larger allowance.</summary>
+    public long MaxCatalogBytes { get; init; } = 64L * 1024 * 1024;
+
+    private static readonly HashSet<string> NonStudyFiles = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "README.md", "INDEX.md", "LICENSE.md", "CHANGELOG.md", "CONTRIBUTING.md", "CODE_OF_CONDUCT.md",
+    };
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    public CorpusReadResult Read(IEnumerable<string> folders)
+    {
+        var studies = new List<CaseStudy>();
+        var rejected = new List<RejectedFile>();
+        var firstSeen = new Dictionary<string, string>(StringComparer.Ordinal);
+
+        foreach (var folder in folders)
+        {
+            if (!Directory.Exists(folder))
+                throw new DirectoryNotFoundException($"corpus folder not found: {folder}");
+            foreach (var file in EnumerateFiles(folder))
+            {
+                var relative = Path.GetRelativePath(folder, file);
+                var display = Path.Combine(folder, relative);
+                var result = ReadFile(file, relative, display);
+                rejected.AddRange(result.Rejected);
+                foreach (var study in result.Studies)
+                {
+                    if (firstSeen.TryGetValue(study.Id, out var other))
+                    {
+                        rejected.Add(new(study.SourcePath, $"duplicate id '{study.Id}': also used by {other}"));
+                        continue;
+                    }
+                    firstSeen[study.Id] = study.SourcePath;
+                    studies.Add(study);
+                }
+            }
+        }
+        return new CorpusReadResult(studies, rejected);
+    }
+
+    /// <summary>Markdown and CSV files, in a stable order, skipping hidden folders and README-like files.</summary>
+    public static IEnumerable<string> EnumerateFiles(string folder)
+    {
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System, IgnoreInaccessible = true };
+        return Directory.EnumerateFiles(folder, "*", options)
+            .Where(f => IsStudyFile(f) && !Path.GetRelativePath(folder, f).Split(Path.DirectorySeparatorChar).Any(p => p.StartsWith('.')))
+            .Order(StringComparer.Ordinal);
+    }
+
+    private static bool IsStudyFile(string path)
+    {
+        var ext = Path.GetExtension(path).ToLowerInvariant();
+        return ext is ".md" or ".markdown" or ".csv" && !NonStudyFiles.Contains(Path.GetFileName(path));
+    }
+
+    public CorpusReadResult ReadFile(string path, string relativePath, string displayPath)
+    {
+        try
+        {
+            var isCsv = Path.GetExtension(path).Equals(".csv", StringComparison.OrdinalIgnoreCase);
+            var text = ReadText(path, isCsv ? MaxCatalogBytes : MaxFileBytes, out var bytes);
+            if (isCsv) return CsvCatalogReader.Read(text, displayPath);
+            var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
+            return new([StudyFileParser.ParseMarkdown(text, relativePath, displayPath, hash)], []);
+        }
+        catch (CorpusFormatException e) { return new([], [new(displayPath, e.Message)]); }
+        catch (IOException e) { return new([], [new(displayPath, $"cannot be read: {e.Message}")]); }
+        catch (UnauthorizedAccessException) { return new([], [new(displayPath, "cannot be read: permission denied")]); }
+    }
+
+    private static string ReadText(string path, long maxBytes, out byte[] bytes)
+    {
+        var length = new FileInfo(path).Length;
+        if (length == 0) throw new CorpusFormatException("file is empty");
+        if (length > maxBytes)
+            throw new CorpusFormatException($"file is {FormatSize(length)}, over the {FormatSize(maxBytes)} limit for one study");
+        bytes = File.ReadAllBytes(path);
+        if (Array.IndexOf(bytes, (byte)0) >= 0) throw new CorpusFormatException("file is binary (contains NUL bytes), not text");
+        string text;
+        try { text = StrictUtf8.GetString(bytes); }
+        catch (DecoderFallbackException e)
+        {
+            throw new CorpusFormatException($"file is not valid UTF-8 (bad byte at offset {e.Index}); save it as UTF-8");
+        }
+        if (string.IsNullOrWhiteSpace(text.TrimStart('\uFEFF'))) throw new CorpusFormatException("file is empty");
+        return text.TrimStart('\uFEFF');
+    }
+
+    private static string FormatSize(long bytes) => bytes >= 1024 * 1024 ? $"{bytes / (1024.0 * 1024):0.#} MB" : $"{bytes / 1024.0:0.#} KB";
+}

@@ -1,0 +1,12 @@
+namespace CaseStudyAssistant.Corpus;
+
+/// <summary>A corpus file (or catalog row) that could not be read, and why.</summary>
+public sealed record RejectedFile(string Path, string Problem)
+{
+    public override string ToString() => $"{Path}: {Problem}";
+}
+
+/// <summary>Thrown by a parser for input it cannot accept; the message names the problem.</summary>
+public sealed class CorpusFormatException(string message) : Exception(message);
+
+public sealed record CorpusReadResult(IReadOnlyList<CaseStudy> Studies, IReadOnlyList<RejectedFile> Rejected);

@@ -1,0 +1,26 @@
+using CaseStudyAssistant.Retrieval;
+
+namespace CaseStudyAssistant.Indexing;
+
+/// <summary>
+/// The store seam: the embedded single-file store and Qdrant both implement it, and rank alike (same sparse
+/// weights and IDF, same fusion and candidate pools).
+/// </summary>
+public interface IStudyIndex : IDisposable
+{
+    /// <summary>Where the index lives, for messages (a file path or a server URL and collection).</summary>
+    string Location { get; }
+
+    Task<IndexState> GetStateAsync(CancellationToken ct = default);
+
+    /// <summary>Applies all changes or none of them; readers never see a partial ingest.</summary>
+    Task ApplyAsync(IndexChanges changes, EmbeddingModelInfo model, string pipelineVersion, IndexWriteMode mode, CancellationToken ct = default);
+
+    Task<IReadOnlyList<StoreHit>> SearchAsync(HybridQuery query, CancellationToken ct = default);
+
+    Task<TermStatistics> GetTermStatisticsAsync(IReadOnlyCollection<uint> termIds, CancellationToken ct = default);
+
+    Task<IReadOnlyList<StudyRecord>> ListStudiesAsync(SearchFilter filter, CancellationToken ct = default);
+
+    Task<StudyRecord?> GetStudyAsync(string id, CancellationToken ct = default);
+}

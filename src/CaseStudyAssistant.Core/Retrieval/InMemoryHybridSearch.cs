@@ -1,0 +1,105 @@
+using System.Numerics.Tensors;
+using CaseStudyAssistant.Indexing;
+
+namespace CaseStudyAssistant.Retrieval;
+
+/// <summary>
+/// Exact hybrid search over chunks held in memory: BM25 from the sparse weights (IDF over chunks, as Qdrant
+/// computes it), cosine over the dense vectors, each leg cut to the candidate pool, fused by reciprocal rank.
+/// </summary>
+public sealed class InMemoryHybridSearch
+{
+    private readonly StudyRecord[] _studyOf;
+    private readonly ChunkRecord[] _chunks;
+    private readonly float[] _dense;
+    private readonly int _dimensions;
+    private readonly Dictionary<uint, (int[] Chunks, float[] Weights)> _postings;
+
+    public int Count => _chunks.Length;
+
+    public InMemoryHybridSearch(IReadOnlyList<(StudyRecord Study, ChunkRecord Chunk, float[] Dense, SparseVector Sparse)> items, int dimensions)
+    {
+        _dimensions = dimensions;
+        _studyOf = items.Select(i => i.Study).ToArray();
+        _chunks = items.Select(i => i.Chunk).ToArray();
+        _dense = new float[items.Count * dimensions];
+        var lists = new Dictionary<uint, (List<int> C, List<float> W)>();
+        for (var c = 0; c < items.Count; c++)
+        {
+            items[c].Dense.AsSpan().CopyTo(_dense.AsSpan(c * dimensions, dimensions));
+            var sparse = items[c].Sparse;
+            for (var k = 0; k < sparse.Count; k++)
+            {
+                if (!lists.TryGetValue(sparse.Indices[k], out var list)) lists[sparse.Indices[k]] = list = ([], []);
+                list.C.Add(c); list.W.Add(sparse.Values[k]);
+            }
+        }
+        _postings = lists.ToDictionary(kv => kv.Key, kv => (kv.Value.C.ToArray(), kv.Value.W.ToArray()));
+    }
+
+    public TermStatistics Statistics(IEnumerable<uint> ids) =>
+        new(_chunks.Length, ids.Distinct().ToDictionary(id => id, id => (long)(_postings.TryGetValue(id, out var p) ? p.Chunks.Length : 0)));
+
+    public IReadOnlyList<StoreHit> Search(HybridQuery query)
+    {
+        if (_chunks.Length == 0) return [];
+        bool[]? allowed = null;
+        if (!query.Filter.IsEmpty)
+        {
+            allowed = new bool[_chunks.Length];
+            for (var c = 0; c < _chunks.Length; c++) allowed[c] = query.Filter.Matches(_studyOf[c]);
+        }
+
+        var sparseScores = new double[_chunks.Length];
+        for (var k = 0; k < query.Sparse.Count; k++)
+        {
+            if (!_postings.TryGetValue(query.Sparse.Indices[k], out var posting)) continue;
+            var weight = query.Sparse.Values[k] * SparseEncoder.Idf(_chunks.Length, posting.Chunks.Length);
+            for (var i = 0; i < posting.Chunks.Length; i++) sparseScores[posting.Chunks[i]] += weight * posting.Weights[i];
+        }
+        var sparseTop = TopK(sparseScores, allowed, query.CandidatePool, requirePositive: true);
+
+        int[] denseTop = [];
+        double[]? denseScores = null;
+        if (query.Dense.Length == _dimensions && TensorPrimitives.Norm(query.Dense) > 0)
+        {
+            denseScores = new double[_chunks.Length];
+            var q = query.Dense.AsSpan();
+            for (var c = 0; c < _chunks.Length; c++)
+                if (allowed is null || allowed[c]) denseScores[c] = TensorPrimitives.Dot(q, _dense.AsSpan(c * _dimensions, _dimensions));
+            denseTop = TopK(denseScores, allowed, query.CandidatePool, requirePositive: true);
+        }
+
+        var fused = new Dictionary<int, (double Score, int? SparseRank, int? DenseRank)>();
+        for (var r = 0; r < sparseTop.Length; r++)
+            fused[sparseTop[r]] = (1.0 / (query.RrfK + r + 1), r + 1, null);
+        for (var r = 0; r < denseTop.Length; r++)
+        {
+            var prior = fused.GetValueOrDefault(denseTop[r]);
+            fused[denseTop[r]] = (prior.Score + 1.0 / (query.RrfK + r + 1), prior.SparseRank, r + 1);
+        }
+
+        return fused
+            .OrderByDescending(kv => kv.Value.Score).ThenBy(kv => _chunks[kv.Key].Id, StringComparer.Ordinal)
+            .Take(query.Limit)
+            .Select(kv => new StoreHit(_studyOf[kv.Key], _chunks[kv.Key], kv.Value.Score, kv.Value.SparseRank, kv.Value.DenseRank,
+                kv.Value.SparseRank is null ? null : sparseScores[kv.Key],
+                kv.Value.DenseRank is null || denseScores is null ? null : denseScores[kv.Key]))
+            .ToList();
+    }
+
+    private static int[] TopK(double[] scores, bool[]? allowed, int k, bool requirePositive)
+    {
+        var heap = new PriorityQueue<int, double>();
+        for (var c = 0; c < scores.Length; c++)
+        {
+            if (allowed is not null && !allowed[c]) continue;
+            if (requirePositive && scores[c] <= 0) continue;
+            if (heap.Count < k) heap.Enqueue(c, scores[c]);
+            else if (heap.TryPeek(out _, out var min) && scores[c] > min) { heap.Dequeue(); heap.Enqueue(c, scores[c]); }
+        }
+        var result = new int[heap.Count];
+        for (var i = result.Length - 1; i >= 0; i--) result[i] = heap.Dequeue();
+        return result;
+    }
+}
