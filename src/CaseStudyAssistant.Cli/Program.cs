@@ -1,1 +1,43 @@
-﻿Console.WriteLine("Hello, World!");
+using System.CommandLine;
+using CaseStudyAssistant.Cli;
+using CaseStudyAssistant.Cli.Commands;
+using CaseStudyAssistant.Corpus;
+using CaseStudyAssistant.Indexing;
+using Microsoft.Data.Sqlite;
+
+var root = new RootCommand("csa — answers ML/LLM system-design questions from engineering case studies, with citations")
+{
+    IngestCommand.Create(),
+    AskCommand.Create(),
+    StudiesCommand.Create(),
+    ShowCommand.Create(),
+    BenchCommand.Create(),
+};
+
+try
+{
+    var parse = root.Parse(args);
+    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception e)
+{
+    return Report(e);
+}
+
+static int Report(Exception e)
+{
+    switch (e)
+    {
+        case CliError c: Terminal.Error(c.Message, c.Hint); return c.ExitCode;
+        case IndexMismatchException m: Terminal.Error(m.Message, "csa ingest --rebuild"); return ExitCodes.Error;
+        case CorpusFormatException f: Terminal.Error(f.Message, null); return ExitCodes.Error;
+        case DirectoryNotFoundException d: Terminal.Error(d.Message, "check the folder path"); return ExitCodes.Error;
+        case SqliteException s: Terminal.Error($"the index file cannot be used: {s.Message}", "check --index, or rebuild it with 'csa ingest --rebuild'"); return ExitCodes.Error;
+        case ArgumentException a: Terminal.Error(a.Message, "csa --help"); return ExitCodes.Error;
+        case OperationCanceledException: Terminal.Error("cancelled", null); return 130;
+        default:
+            Terminal.Error(e.Message, "set CSA_DEBUG=1 to see the full exception");
+            if (Environment.GetEnvironmentVariable("CSA_DEBUG") is "1" or "true") Console.Error.WriteLine(e);
+            return ExitCodes.Error;
+    }
+}

@@ -1,0 +1,16 @@
+namespace CaseStudyAssistant.Cli;
+
+/// <summary>A failure to show the user as one line and a hint, with a non-zero exit code.</summary>
+public sealed class CliError(string message, string? hint = null, int exitCode = 2) : Exception(message)
+{
+    public string? Hint { get; } = hint;
+    public int ExitCode { get; } = exitCode;
+}
+
+public static class ExitCodes
+{
+    public const int Ok = 0;
+    /// <summary>The command ran, but some input was rejected (ingest) or a gate was breached (eval).</summary>
+    public const int Partial = 1;
+    public const int Error = 2;
+}

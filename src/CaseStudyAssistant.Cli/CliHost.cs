@@ -1,0 +1,37 @@
+using CaseStudyAssistant.Configuration;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace CaseStudyAssistant.Cli;
+
+/// <summary>
+/// Builds the host for one command: appsettings.json (beside the executable, then in the current directory),
+/// environment variables prefixed CSA_, then the command's own flags, in rising precedence.
+/// </summary>
+public static class CliHost
+{
+    public static IHost Build(IDictionary<string, string?> flagOverrides, Action<IServiceCollection>? configure = null)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            DisableDefaults = true,
+        });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
+            .AddEnvironmentVariables("CSA_")
+            .AddInMemoryCollection(flagOverrides.Where(kv => kv.Value is not null));
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+
+        var settings = new CsaSettings();
+        builder.Configuration.Bind(settings);
+        configure?.Invoke(builder.Services);
+        builder.Services.AddCaseStudyAssistant(settings);
+        return builder.Build();
+    }
+}

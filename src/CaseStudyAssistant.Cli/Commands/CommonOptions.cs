@@ -1,0 +1,49 @@
+using System.CommandLine;
+using CaseStudyAssistant.Retrieval;
+
+namespace CaseStudyAssistant.Cli.Commands;
+
+/// <summary>Flags shared by several commands, and how they map onto configuration keys.</summary>
+public static class CommonOptions
+{
+    public static Option<string?> Index() => new("--index") { Description = "Index file (default .csa/index.db; config Index:Path, env CSA_INDEX__PATH)" };
+
+    public static Option<string[]> Corpus() => new("--corpus") { Description = "Corpus folder to read (repeatable); default: the project's corpus/", Arity = ArgumentArity.ZeroOrMore };
+
+    public static Option<bool> Json() => new("--json") { Description = "Print one JSON object instead of text" };
+
+    public sealed class Filters
+    {
+        public readonly Option<string?> Company = new("--company") { Description = "Only studies from this company" };
+        public readonly Option<string?> Industry = new("--industry") { Description = "Only studies in this industry" };
+        public readonly Option<string?> Tag = new("--tag") { Description = "Only studies with this tag" };
+        public readonly Option<string?> Category = new("--category") { Description = "Only studies in this category (e.g. rec, search, genai)" };
+        public readonly Option<int?> YearFrom = new("--year-from") { Description = "Only studies from this year on" };
+        public readonly Option<int?> YearTo = new("--year-to") { Description = "Only studies up to this year" };
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(Company); command.Options.Add(Industry); command.Options.Add(Tag);
+            command.Options.Add(Category); command.Options.Add(YearFrom); command.Options.Add(YearTo);
+        }
+
+        public SearchFilter Read(ParseResult r)
+        {
+            var from = r.GetValue(YearFrom); var to = r.GetValue(YearTo);
+            if (from is not null && to is not null && from > to)
+                throw new CliError($"--year-from {from} is after --year-to {to}", "swap the two years");
+            return new SearchFilter
+            {
+                Company = Blank(r.GetValue(Company)), Industry = Blank(r.GetValue(Industry)), Tag = Blank(r.GetValue(Tag)),
+                Category = Blank(r.GetValue(Category)), YearFrom = from, YearTo = to,
+            };
+        }
+
+        private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+    }
+
+    public static Dictionary<string, string?> Overrides(ParseResult r, Option<string?> index) => new()
+    {
+        ["Index:Path"] = r.GetValue(index),
+    };
+}

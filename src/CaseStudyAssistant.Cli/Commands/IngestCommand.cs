@@ -1,0 +1,52 @@
+using System.CommandLine;
+using CaseStudyAssistant.Configuration;
+using CaseStudyAssistant.Indexing;
+using Spectre.Console;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CaseStudyAssistant.Cli.Commands;
+
+public static class IngestCommand
+{
+    public static Command Create()
+    {
+        var corpus = CommonOptions.Corpus();
+        var rebuild = new Option<bool>("--rebuild") { Description = "Build a new index from scratch and swap it in when complete" };
+        var index = CommonOptions.Index();
+        var json = CommonOptions.Json();
+        var command = new Command("ingest", "Read case studies into the index (incremental: unchanged studies are skipped)") { corpus, rebuild, index, json };
+        command.SetAction(async (r, ct) =>
+        {
+            using var host = CliHost.Build(CommonOptions.Overrides(r, index));
+            var settings = host.Services.GetRequiredService<CsaSettings>();
+            var folders = r.GetValue(corpus) is { Length: > 0 } given ? given.Select(Path.GetFullPath).ToList() : null;
+            if (folders is null)
+            {
+                var own = ProjectCorpus.Locate(settings.Corpus.Path)
+                    ?? throw new CliError("no --corpus given and the project's corpus/ folder was not found", "pass --corpus DIR (repeatable)");
+                folders = [own];
+            }
+            foreach (var f in folders.Where(f => !Directory.Exists(f)))
+                throw new CliError($"corpus folder not found: {f}", "check the --corpus path");
+
+            var report = await IngestRunner.RunAsync(host.Services, folders, r.GetValue(rebuild), ct);
+            if (r.GetValue(json)) Output.WriteJson(Output.ToJson(report));
+            else Print(report);
+            return report.HasRejections ? ExitCodes.Partial : ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static void Print(IngestReport report)
+    {
+        foreach (var rejected in report.Rejected) Console.Error.WriteLine($"rejected: {rejected}");
+        Console.WriteLine($"{(report.Rebuilt ? "Rebuilt" : "Updated")} {report.IndexLocation} in {report.Seconds:0.00} s: " +
+            $"{report.Added} added, {report.Updated} updated, {report.Unchanged} unchanged, {report.Removed} removed, " +
+            $"{report.Rejected.Count} rejected; {report.Chunks} chunks written.");
+        if (report.HasRejections)
+        {
+            Console.WriteLine($"Rejected files ({report.Rejected.Count}):");
+            foreach (var r in report.Rejected) Console.WriteLine($"  {r.Path}");
+        }
+    }
+}

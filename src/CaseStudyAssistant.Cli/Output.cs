@@ -1,0 +1,109 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CaseStudyAssistant.Answering;
+using CaseStudyAssistant.Indexing;
+using CaseStudyAssistant.Retrieval;
+
+namespace CaseStudyAssistant.Cli;
+
+/// <summary>How results look on stdout: readable text, or JSON with stable keys.</summary>
+public static class Output
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public static void WriteJson(object value) => Console.WriteLine(JsonSerializer.Serialize(value, Json));
+
+    public static object ToJson(Answer a) => new
+    {
+        question = a.Question,
+        answer = a.Text,
+        refused = a.Refused,
+        mode = a.Mode,
+        model = a.Model,
+        evidence = Math.Round(a.Evidence, 4),
+        citations = a.Citations.Select(c => new { n = c.N, docId = c.DocId, title = c.Title, company = c.Company, year = c.Year, url = c.Url, chunkId = c.ChunkId, heading = c.Heading }),
+        nearest = a.Nearest.Select(s => new { docId = s.DocId, title = s.Title, company = s.Company, year = s.Year, url = s.Url }),
+        retrieved = a.Retrieved.Select(r => new { docId = r.DocId, chunkId = r.ChunkId, heading = r.Heading, score = Math.Round(r.Score, 6), sparseRank = r.SparseRank, denseRank = r.DenseRank, matchedTerms = r.MatchedTerms }),
+        removedCitations = a.RemovedCitations,
+        unsupportedSentences = a.UnsupportedSentences,
+        timingsMs = a.TimingsMs,
+    };
+
+    public static object ToJson(IngestReport r) => new
+    {
+        index = r.IndexLocation, rebuilt = r.Rebuilt, added = r.Added, updated = r.Updated, unchanged = r.Unchanged,
+        removed = r.Removed, rejected = r.Rejected.Select(x => new { path = x.Path, problem = x.Problem }),
+        chunks = r.Chunks, seconds = Math.Round(r.Seconds, 3),
+    };
+
+    public static void PrintAnswer(Answer a, bool explain)
+    {
+        Console.WriteLine(a.Text);
+        if (a.Citations.Count > 0)
+        {
+            Console.WriteLine();
+            Console.WriteLine("Sources:");
+            foreach (var c in a.Citations) Console.WriteLine(c.SourceLine);
+        }
+        if (!explain) return;
+        Console.WriteLine();
+        Console.WriteLine($"Retrieval (evidence {a.Evidence:0.00}; {a.TimingsMs.GetValueOrDefault("search"):0.00} ms search):");
+        Console.WriteLine($"{"#",3}  {"fused",8}  {"sparse",6}  {"dense",6}  chunk / matched terms");
+        var i = 0;
+        foreach (var r in a.Retrieved)
+        {
+            Console.WriteLine($"{++i,3}  {r.Score,8:0.00000}  {Rank(r.SparseRank),6}  {Rank(r.DenseRank),6}  {r.ChunkId} ({r.Heading})");
+            Console.WriteLine($"{"",33}{string.Join(", ", r.MatchedTerms)}");
+        }
+    }
+
+    private static string Rank(int? rank) => rank is { } n ? n.ToString() : "-";
+
+    public static object StudySummary(StudyRecord s) => new
+    {
+        id = s.Id, title = s.Title, company = s.Company, industry = s.Industry, category = s.Category, year = s.Year, tags = s.Tags, url = s.SourceUrl,
+    };
+
+    public static object StudyDetail(StudyRecord s) => new
+    {
+        id = s.Id, title = s.Title, company = s.Company, industry = s.Industry, category = s.Category, year = s.Year, tags = s.Tags, url = s.SourceUrl,
+        sourcePath = s.SourcePath, chunks = s.ChunkCount, sections = s.Sections.Select(x => new { heading = x.Heading, text = x.Text }),
+    };
+
+    public static void PrintStudies(IReadOnlyList<StudyRecord> studies, SearchFilter filter)
+    {
+        if (studies.Count == 0)
+        {
+            Console.WriteLine(filter.IsEmpty ? "The index holds no studies." : $"No studies match {filter}.");
+            return;
+        }
+        var idWidth = Math.Min(studies.Max(s => s.Id.Length), 48);
+        var companyWidth = Math.Min(studies.Max(s => s.Company.Length), 22);
+        foreach (var s in studies)
+            Console.WriteLine($"{Fit(s.Id, idWidth)}  {Fit(s.Company, companyWidth)}  {s.Year?.ToString() ?? "    "}  {Fit(s.Category ?? "", 10)}  {s.Title}");
+        Console.WriteLine($"{studies.Count} {(studies.Count == 1 ? "study" : "studies")}{(filter.IsEmpty ? "" : $" matching {filter}")}.");
+    }
+
+    private static string Fit(string s, int width) => s.Length > width ? s[..(width - 1)] + "…" : s.PadRight(width);
+
+    public static void PrintStudy(StudyRecord s)
+    {
+        Console.WriteLine($"# {s.Title}");
+        Console.WriteLine($"{s.Company}{(s.Year is { } y ? $" · {y}" : "")}{(s.Industry is null ? "" : $" · {s.Industry}")}{(s.Category is null ? "" : $" · {s.Category}")}");
+        if (s.Tags.Count > 0) Console.WriteLine($"tags: {string.Join(", ", s.Tags)}");
+        if (s.SourceUrl is not null) Console.WriteLine($"source: {s.SourceUrl}");
+        Console.WriteLine($"id: {s.Id} · file: {s.SourcePath}");
+        foreach (var section in s.Sections)
+        {
+            Console.WriteLine();
+            Console.WriteLine($"## {section.Heading}");
+            Console.WriteLine(section.Text);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+namespace CaseStudyAssistant.Answering;
+
+/// <summary>A numbered source that the answer text cites as <c>[n]</c>.</summary>
+public sealed record Citation(int N, string DocId, string Title, string Company, int? Year, string? Url, string ChunkId, string Heading)
+{
+    public string SourceLine => $"[{N}] {Title} — {Company}{(Year is { } y ? $", {y}" : "")}{(Url is null ? "" : $" — {Url}")}";
+}
+
+public sealed record RetrievedSource(string DocId, string ChunkId, string Heading, double Score, int? SparseRank, int? DenseRank, IReadOnlyList<string> MatchedTerms);
+
+public sealed record NearestStudy(string DocId, string Title, string Company, int? Year, string? Url);
+
+public static class AnswerModes
+{
+    public const string Extractive = "extractive";
+    public const string Llm = "llm";
+}
+
+/// <summary>The answer object every front end shows: CLI text, <c>--json</c>, the HTTP API and eval.</summary>
+public sealed record Answer
+{
+    public required string Question { get; init; }
+    public required string Text { get; init; }
+    public required bool Refused { get; init; }
+    public required string Mode { get; init; }
+    public IReadOnlyList<Citation> Citations { get; init; } = [];
+    public IReadOnlyList<RetrievedSource> Retrieved { get; init; } = [];
+    /// <summary>When refused: the closest studies, so the user knows where the corpus stops.</summary>
+    public IReadOnlyList<NearestStudy> Nearest { get; init; } = [];
+    public double Evidence { get; init; }
+    public string? Model { get; init; }
+    public IReadOnlyList<string> RemovedCitations { get; init; } = [];
+    public IReadOnlyList<string> UnsupportedSentences { get; init; } = [];
+    public IReadOnlyDictionary<string, double> TimingsMs { get; init; } = new Dictionary<string, double>();
+}

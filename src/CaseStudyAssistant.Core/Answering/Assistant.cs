@@ -1,0 +1,44 @@
+using System.Diagnostics;
+using CaseStudyAssistant.Retrieval;
+
+namespace CaseStudyAssistant.Answering;
+
+/// <summary>Question in, answer out: retrieval, the evidence check, then the configured answer generator.</summary>
+public sealed class Assistant(Retriever retriever, IAnswerGenerator generator, AnsweringOptions options)
+{
+    public async Task<Answer> AskAsync(string question, SearchFilter? filter = null, int? top = null, CancellationToken ct = default)
+    {
+        if (string.IsNullOrWhiteSpace(question)) throw new ArgumentException("the question is empty");
+        var total = Stopwatch.StartNew();
+        var retrieval = await retriever.RetrieveAsync(question, filter, top, ct);
+        var answerClock = Stopwatch.StartNew();
+        var answer = retrieval.Evidence < options.MinEvidence || retrieval.Chunks.Count == 0
+            ? Refusal(retrieval)
+            : await generator.GenerateAsync(retrieval, ct);
+        if (!answer.Refused && answer.Citations.Count == 0) answer = Refusal(retrieval);
+
+        return answer with
+        {
+            Retrieved = retrieval.Chunks.Select(c => new RetrievedSource(c.Study.Id, c.Chunk.Id, c.Chunk.Heading, c.Hit.Score, c.Hit.SparseRank, c.Hit.DenseRank, c.MatchedTerms)).ToList(),
+            Evidence = retrieval.Evidence,
+            TimingsMs = new Dictionary<string, double>
+            {
+                ["embed"] = Math.Round(retrieval.EmbedMs, 3),
+                ["search"] = Math.Round(retrieval.SearchMs, 3),
+                ["answer"] = Math.Round(answerClock.Elapsed.TotalMilliseconds, 3),
+                ["total"] = Math.Round(total.Elapsed.TotalMilliseconds, 3),
+            },
+        };
+    }
+
+    private static Answer Refusal(RetrievalResult retrieval)
+    {
+        var nearest = retrieval.Chunks.Select(c => c.Study).DistinctBy(s => s.Id).Take(3)
+            .Select(s => new NearestStudy(s.Id, s.Title, s.Company, s.Year, s.SourceUrl)).ToList();
+        var text = nearest.Count == 0
+            ? "The case studies in the index do not cover this question, and none came close."
+            : "The case studies in the index do not cover this question well enough to answer it. The nearest studies are:\n"
+              + string.Join("\n", nearest.Select(s => $"- {s.Title} — {s.Company}{(s.Year is { } y ? $", {y}" : "")} ({s.DocId})"));
+        return new Answer { Question = retrieval.Question, Text = text, Refused = true, Mode = AnswerModes.Extractive, Nearest = nearest, Evidence = retrieval.Evidence };
+    }
+}

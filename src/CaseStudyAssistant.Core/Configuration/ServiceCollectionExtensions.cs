@@ -1,0 +1,40 @@
+using CaseStudyAssistant.Answering;
+using CaseStudyAssistant.Chunking;
+using CaseStudyAssistant.Corpus;
+using CaseStudyAssistant.Indexing;
+using CaseStudyAssistant.Indexing.Embedded;
+using CaseStudyAssistant.Retrieval;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace CaseStudyAssistant.Configuration;
+
+public static class ServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the pipeline with the offline defaults. Providers registered before this call (an embedding
+    /// generator, an answer generator, another store) take precedence.
+    /// </summary>
+    public static IServiceCollection AddCaseStudyAssistant(this IServiceCollection services, CsaSettings settings)
+    {
+        services.AddSingleton(settings);
+        services.AddSingleton(settings.Chunking);
+        services.AddSingleton(settings.Retrieval);
+        services.AddSingleton(settings.Answering);
+        services.TryAddSingleton<ITokenCounter>(TokenEstimator.Instance);
+        services.TryAddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(_ => new HashingEmbeddingGenerator(settings.Embedding.Dimensions));
+        services.TryAddSingleton<IStudyIndex>(_ => settings.Index.Store.ToLowerInvariant() switch
+        {
+            "embedded" => new SqliteStudyIndex(settings.Index.Path),
+            var other => throw new ArgumentException($"unknown store '{other}' (Index:Store); use 'embedded'"),
+        });
+        services.TryAddSingleton<IAnswerGenerator>(sp => new ExtractiveAnswerer(sp.GetRequiredService<AnsweringOptions>()));
+        services.AddSingleton<CorpusReader>();
+        services.AddSingleton<StructuralChunker>();
+        services.AddSingleton<Ingestor>();
+        services.AddSingleton<Retriever>();
+        services.AddSingleton<Assistant>();
+        return services;
+    }
+}
