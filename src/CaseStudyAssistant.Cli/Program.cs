@@ -12,6 +12,7 @@ var root = new RootCommand("csa — answers ML/LLM system-design questions from 
     StudiesCommand.Create(),
     ShowCommand.Create(),
     BenchCommand.Create(),
+    EvalCommand.Create(),
 };
 
 try

@@ -11,6 +11,13 @@ public sealed class Assistant(Retriever retriever, IAnswerGenerator generator, A
         if (string.IsNullOrWhiteSpace(question)) throw new ArgumentException("the question is empty");
         var total = Stopwatch.StartNew();
         var retrieval = await retriever.RetrieveAsync(question, filter, top, ct);
+        return await AnswerAsync(retrieval, total, ct);
+    }
+
+    /// <summary>Answers from a retrieval already made (the evidence check and generation only).</summary>
+    public async Task<Answer> AnswerAsync(RetrievalResult retrieval, Stopwatch? total = null, CancellationToken ct = default)
+    {
+        total ??= Stopwatch.StartNew();
         var answerClock = Stopwatch.StartNew();
         var answer = retrieval.Evidence < options.MinEvidence || retrieval.Chunks.Count == 0
             ? Refusal(retrieval)

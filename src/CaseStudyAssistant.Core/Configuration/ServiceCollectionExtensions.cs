@@ -35,6 +35,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Ingestor>();
         services.AddSingleton<Retriever>();
         services.AddSingleton<Assistant>();
+        services.AddSingleton<Evaluation.EvalRunner>();
         return services;
     }
 }

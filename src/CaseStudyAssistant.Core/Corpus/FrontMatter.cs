@@ -46,28 +46,26 @@ public sealed record FrontMatter
 
     public static FrontMatter Parse(string yaml)
     {
-        YamlMappingNode map;
+        Dictionary<string, object> map;
         try
         {
-            var stream = new YamlStream();
-            stream.Load(new StringReader(yaml));
-            if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode m)
-                throw new CorpusFormatException("front matter is not a YAML mapping of 'field: value' lines");
-            map = m;
+            map = StrictYaml(yaml);
         }
         catch (YamlException e)
         {
-            // Front matter starts on line 2 of the file.
-            throw new CorpusFormatException($"invalid YAML in front matter at line {e.Start.Line + 1}: {FirstSentence(e.Message)}");
+            // Hand-written notes often have "title: Foo: Bar", which strict YAML rejects; simple key: value lines
+            // are still unambiguous, so read those leniently before giving up.
+            map = LenientLines(yaml)
+                ?? throw new CorpusFormatException($"invalid YAML in front matter at line {e.Start.Line + 1}: {FirstSentence(e.Message)}");
         }
 
         string? Text(params string[] keys)
         {
             foreach (var key in keys)
             {
-                if (!map.Children.TryGetValue(new YamlScalarNode(key), out var node)) continue;
-                if (node is YamlScalarNode s) return string.IsNullOrWhiteSpace(s.Value) ? null : s.Value.Trim();
-                throw new CorpusFormatException($"field '{key}' must be text, not a {(node is YamlSequenceNode ? "list" : "mapping")}");
+                if (!map.TryGetValue(key, out var node)) continue;
+                if (node is string s) return string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+                throw new CorpusFormatException($"field '{key}' must be text, not a {(node is List<string> ? "list" : "mapping")}");
             }
             return null;
         }
@@ -83,22 +81,15 @@ public sealed record FrontMatter
         }
 
         var tags = new List<string>();
-        if (map.Children.TryGetValue(new YamlScalarNode("tags"), out var tagNode))
+        if (map.TryGetValue("tags", out var tagNode))
         {
             switch (tagNode)
             {
-                case YamlSequenceNode seq:
-                    foreach (var item in seq)
-                    {
-                        if (item is not YamlScalarNode s) throw new CorpusFormatException("field 'tags' must be a list of words");
-                        if (!string.IsNullOrWhiteSpace(s.Value)) tags.Add(s.Value.Trim());
-                    }
+                case List<string> list: tags.AddRange(list.Where(t => !string.IsNullOrWhiteSpace(t)).Select(t => t.Trim())); break;
+                case string s when !string.IsNullOrWhiteSpace(s):
+                    tags.AddRange(s.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
                     break;
-                case YamlScalarNode s when !string.IsNullOrWhiteSpace(s.Value):
-                    tags.AddRange(s.Value.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-                    break;
-                case YamlMappingNode:
-                    throw new CorpusFormatException("field 'tags' must be a list of words, not a mapping");
+                case Mapping: throw new CorpusFormatException("field 'tags' must be a list of words, not a mapping");
             }
         }
 
@@ -121,6 +112,65 @@ public sealed record FrontMatter
             Tags = tags,
             SourceUrl = url,
         };
+    }
+
+    private sealed class Mapping;
+    private static readonly Mapping NestedMapping = new();
+
+    /// <summary>Top-level fields: text, a list of texts, or (not accepted anywhere) a nested mapping.</summary>
+    private static Dictionary<string, object> StrictYaml(string yaml)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(yaml));
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+            throw new CorpusFormatException("front matter is not a YAML mapping of 'field: value' lines");
+        var map = new Dictionary<string, object>(StringComparer.Ordinal);
+        foreach (var (key, value) in root.Children)
+        {
+            if (key is not YamlScalarNode { Value: { } name }) continue;
+            map[name] = value switch
+            {
+                YamlScalarNode s => s.Value ?? "",
+                YamlSequenceNode seq => seq.Children.Select(c => c is YamlScalarNode item ? item.Value ?? ""
+                    : throw new CorpusFormatException($"field '{name}' must be a list of words")).ToList(),
+                _ => NestedMapping,
+            };
+        }
+        return map;
+    }
+
+    private static Dictionary<string, object>? LenientLines(string yaml)
+    {
+        var map = new Dictionary<string, object>(StringComparer.Ordinal);
+        string? listKey = null;
+        foreach (var raw in yaml.Split('\n'))
+        {
+            var line = raw.TrimEnd('\r');
+            if (line.Trim().Length == 0 || line.TrimStart().StartsWith('#')) continue;
+            if (listKey is not null && line.TrimStart().StartsWith("- "))
+            {
+                ((List<string>)map[listKey]).Add(Unquote(line.TrimStart()[2..]));
+                continue;
+            }
+            var colon = line.IndexOf(':');
+            if (colon <= 0 || !line[..colon].All(c => char.IsAsciiLetterOrDigit(c) || c == '_')) return null;
+            var key = line[..colon];
+            var value = line[(colon + 1)..].Trim();
+            listKey = null;
+            if (value.Length == 0) { map[key] = new List<string>(); listKey = key; }
+            else if (value.StartsWith('[') && value.EndsWith(']'))
+                map[key] = value[1..^1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Unquote).ToList();
+            else map[key] = Unquote(value);
+        }
+        // An empty list for a key that had no items is really an empty value.
+        foreach (var key in map.Keys.ToList()) if (map[key] is List<string> { Count: 0 } && key != "tags") map[key] = "";
+        return map;
+    }
+
+    private static string Unquote(string s)
+    {
+        s = s.Trim();
+        return s.Length >= 2 && (s[0] == '"' && s[^1] == '"' || s[0] == '\'' && s[^1] == '\'') ? s[1..^1] : s;
     }
 
     private static string FirstSentence(string message)
