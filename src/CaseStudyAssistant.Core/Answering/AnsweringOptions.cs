@@ -6,7 +6,7 @@ public sealed class AnsweringOptions
     /// Below this evidence (IDF-weighted share of the question's terms found in the best study) the answer is a
     /// refusal that names the nearest studies. Calibrated with <c>csa eval</c>.
     /// </summary>
-    public double MinEvidence { get; set; } = 0.5;
+    public double MinEvidence { get; set; } = 0.35;
     /// <summary>Studies an extractive answer may draw on.</summary>
     public int MaxStudies { get; set; } = 3;
     /// <summary>A further study is cited only if its evidence is at least this share of the best study's.</summary>

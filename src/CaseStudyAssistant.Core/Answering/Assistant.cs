@@ -19,7 +19,7 @@ public sealed class Assistant(Retriever retriever, IAnswerGenerator generator, A
     {
         total ??= Stopwatch.StartNew();
         var answerClock = Stopwatch.StartNew();
-        var answer = retrieval.Evidence < options.MinEvidence || retrieval.Chunks.Count == 0
+        var answer = retrieval.Evidence.Best < options.MinEvidence || retrieval.Chunks.Count == 0
             ? Refusal(retrieval)
             : await generator.GenerateAsync(retrieval, ct);
         if (!answer.Refused && answer.Citations.Count == 0) answer = Refusal(retrieval);
@@ -27,7 +27,7 @@ public sealed class Assistant(Retriever retriever, IAnswerGenerator generator, A
         return answer with
         {
             Retrieved = retrieval.Chunks.Select(c => new RetrievedSource(c.Study.Id, c.Chunk.Id, c.Chunk.Heading, c.Hit.Score, c.Hit.SparseRank, c.Hit.DenseRank, c.MatchedTerms)).ToList(),
-            Evidence = retrieval.Evidence,
+            Evidence = retrieval.Evidence.Best,
             TimingsMs = new Dictionary<string, double>
             {
                 ["embed"] = Math.Round(retrieval.EmbedMs, 3),
@@ -42,10 +42,13 @@ public sealed class Assistant(Retriever retriever, IAnswerGenerator generator, A
     {
         var nearest = retrieval.Chunks.Select(c => c.Study).DistinctBy(s => s.Id).Take(3)
             .Select(s => new NearestStudy(s.Id, s.Title, s.Company, s.Year, s.SourceUrl)).ToList();
+        var missing = retrieval.Evidence.MissingNames.Count > 0
+            ? $" None of the closest studies mention {string.Join(", ", retrieval.Evidence.MissingNames.Select(n => $"'{n}'"))}."
+            : "";
         var text = nearest.Count == 0
             ? "The case studies in the index do not cover this question, and none came close."
-            : "The case studies in the index do not cover this question well enough to answer it. The nearest studies are:\n"
+            : $"The case studies in the index do not cover this question well enough to answer it.{missing} The nearest studies are:\n"
               + string.Join("\n", nearest.Select(s => $"- {s.Title} — {s.Company}{(s.Year is { } y ? $", {y}" : "")} ({s.DocId})"));
-        return new Answer { Question = retrieval.Question, Text = text, Refused = true, Mode = AnswerModes.Extractive, Nearest = nearest, Evidence = retrieval.Evidence };
+        return new Answer { Question = retrieval.Question, Text = text, Refused = true, Mode = AnswerModes.Extractive, Nearest = nearest, Evidence = retrieval.Evidence.Best };
     }
 }

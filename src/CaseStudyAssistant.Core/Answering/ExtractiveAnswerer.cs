@@ -1,50 +1,52 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using CaseStudyAssistant.Chunking;
+using CaseStudyAssistant.Indexing;
 using CaseStudyAssistant.Retrieval;
 
 namespace CaseStudyAssistant.Answering;
 
 /// <summary>
-/// The offline answer: from each of the best-supported studies, the sentences of its retrieved chunks that share
-/// the most (IDF-weighted) terms with the question, in the study's own order, each ending with the study's [n].
-/// It never writes a sentence of its own, so every claim is a quotation of a cited source.
+/// The offline answer: from each of the best-supported studies, the sentences that carry most of the question's
+/// (IDF-weighted) terms, in the study's own order, each ending with the study's [n]; for the lead study also its
+/// headline result. It never writes a claim of its own: every line is a quotation of the cited source.
 /// </summary>
 public sealed partial class ExtractiveAnswerer(AnsweringOptions options) : IAnswerGenerator
 {
     public string Mode => AnswerModes.Extractive;
 
+    /// <summary>Extra sentences the lead study may contribute beyond <see cref="AnsweringOptions.SentencesPerStudy"/>.</summary>
+    private const int LeadStudyBonusSentences = 2;
+    private const int MinWords = 4;
+
     [GeneratedRegex(@"\d")]
     private static partial Regex Digit();
+
+    private sealed record Candidate(string Sentence, string Heading, int Order, double Score);
 
     public Task<Answer> GenerateAsync(RetrievalResult retrieval, CancellationToken ct = default)
     {
         var studies = SelectStudies(retrieval, options);
-        var terms = retrieval.QueryTerms.ToHashSet(StringComparer.Ordinal);
         var wantsNumbers = AsksForNumbers(retrieval.Question);
         var text = new StringBuilder();
         var citations = new List<Citation>();
 
         foreach (var group in studies)
         {
-            var n = citations.Count + 1;
             var study = group[0].Study;
-            var candidates = group
-                .SelectMany(c => SentenceSplitter.Split(c.Chunk.Text).Select((s, i) => (Chunk: c, Sentence: s, Order: c.Chunk.Ordinal * 1000 + i)))
-                .DistinctBy(x => x.Sentence)
-                .Select(x => (x.Chunk, x.Sentence, x.Order, Score: SentenceScore(x.Sentence, terms, wantsNumbers)))
-                .Where(x => x.Score > 0)
-                .OrderByDescending(x => x.Score).ThenBy(x => x.Order)
-                .Take(options.SentencesPerStudy)
-                .OrderBy(x => x.Order)
-                .ToList();
-            if (candidates.Count == 0) continue;
+            var lead = citations.Count == 0;
+            var all = Candidates(study, group, retrieval.TermWeights, wantsNumbers);
+            var picked = all.Where(c => c.Score > 0).OrderByDescending(c => c.Score).ThenBy(c => c.Order)
+                .Take(options.SentencesPerStudy + (lead ? LeadStudyBonusSentences : 0)).ToList();
+            if (picked.Count == 0) continue;
+            if (lead && !picked.Any(c => Digit().IsMatch(c.Sentence)) && HeadlineResult(all) is { } result) picked.Add(result);
 
-            var best = candidates.OrderByDescending(c => c.Score).First().Chunk;
-            citations.Add(new Citation(n, study.Id, study.Title, study.Company, study.Year, study.SourceUrl, best.Chunk.Id, best.Chunk.Heading));
+            var n = citations.Count + 1;
+            var best = group[0].Chunk;
+            citations.Add(new Citation(n, study.Id, study.Title, study.Company, study.Year, study.SourceUrl, best.Id, best.Heading));
             if (text.Length > 0) text.Append("\n\n");
             text.Append($"{study.Company} — {study.Title}{(study.Year is { } y ? $" ({y})" : "")}:");
-            foreach (var c in candidates) text.Append($"\n- {Clean(c.Sentence)} [{n}]");
+            foreach (var c in picked.OrderBy(c => c.Order)) text.Append($"\n- {Clean(c.Sentence)} [{n}]");
         }
 
         return Task.FromResult(new Answer
@@ -54,7 +56,7 @@ public sealed partial class ExtractiveAnswerer(AnsweringOptions options) : IAnsw
             Refused = false,
             Mode = Mode,
             Citations = citations,
-            Evidence = retrieval.Evidence,
+            Evidence = retrieval.Evidence.Best,
         });
     }
 
@@ -71,24 +73,50 @@ public sealed partial class ExtractiveAnswerer(AnsweringOptions options) : IAnsw
             .ToList();
     }
 
-    private static double SentenceScore(string sentence, HashSet<string> terms, bool wantsNumbers)
+    /// <summary>Every sentence of the study (its stored sections, else its retrieved chunks), scored against the question.</summary>
+    private static List<Candidate> Candidates(StudyRecord study, List<RetrievedChunk> retrieved, IReadOnlyDictionary<string, double> weights, bool wantsNumbers)
     {
-        var words = TextAnalyzer.Instance.Analyze(sentence);
-        if (words.Count == 0) return 0;
-        var matched = words.Where(terms.Contains).Distinct().Count();
-        if (matched == 0) return 0;
-        var score = matched + 0.1 * Math.Min(words.Count, 30) / 30.0;
-        if (wantsNumbers && Digit().IsMatch(sentence)) score += 1;
-        return score;
+        var sections = study.Sections.Count > 0
+            ? study.Sections.Select(s => (s.Heading, s.Text)).ToList()
+            : retrieved.OrderBy(c => c.Chunk.Ordinal).Select(c => (c.Chunk.Heading, c.Chunk.Text)).ToList();
+        var total = weights.Values.Sum();
+        var list = new List<Candidate>();
+        var order = 0;
+        foreach (var (heading, body) in sections)
+        {
+            foreach (var sentence in SentenceSplitter.Split(body))
+            {
+                order++;
+                var terms = TextAnalyzer.Instance.Analyze(sentence);
+                if (TextAnalyzer.Words(sentence).Count() < MinWords) continue;
+                var coverage = total <= 0 ? 0 : terms.Distinct().Where(weights.ContainsKey).Sum(t => weights[t]) / total;
+                var score = coverage;
+                if (coverage > 0 && Digit().IsMatch(sentence) && (wantsNumbers || IsResults(heading))) score += 0.15;
+                if (IsStack(heading)) score *= 0.8;
+                list.Add(new Candidate(sentence, heading, order, score));
+            }
+        }
+        return list.DistinctBy(c => c.Sentence).ToList();
     }
+
+    /// <summary>The lead study's most quantified result, so an answer says what the system achieved.</summary>
+    private static Candidate? HeadlineResult(List<Candidate> all) =>
+        all.Where(c => IsResults(c.Heading) && Digit().IsMatch(c.Sentence))
+            .OrderByDescending(c => c.Score).ThenBy(c => c.Order).FirstOrDefault();
+
+    private static bool IsResults(string heading) =>
+        heading.Contains("result", StringComparison.OrdinalIgnoreCase) || heading.Contains("impact", StringComparison.OrdinalIgnoreCase)
+        || heading.Contains("outcome", StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsStack(string heading) =>
+        heading.StartsWith("stack", StringComparison.OrdinalIgnoreCase) || heading.Contains("tech stack", StringComparison.OrdinalIgnoreCase);
 
     private static bool AsksForNumbers(string question)
     {
         var q = question.ToLowerInvariant();
-        return q.Contains("how much") || q.Contains("how many") || q.Contains("what percent") || q.Contains("how large")
-            || q.Contains("how big") || q.Contains("how fast") || q.Contains("by how") || q.Contains('%')
-            || q.Contains("figure") || q.Contains("number") || q.Contains("metric") || q.Contains("result")
-            || q.Contains("latency") || q.Contains("improve") || q.Contains("reduc") || q.Contains("increase");
+        string[] cues = ["how much", "how many", "what percent", "how large", "how big", "how fast", "by how", "%", "figure",
+            "number", "metric", "result", "latency", "improve", "reduc", "increase", "cut", "gain", "lift", "faster", "cheaper", "cost", "accuracy", "scale"];
+        return cues.Any(q.Contains);
     }
 
     private static string Clean(string sentence) => sentence.TrimStart('-', '*', '•', ' ').Trim();

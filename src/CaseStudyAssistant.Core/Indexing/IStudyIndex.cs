@@ -16,7 +16,7 @@ public interface IStudyIndex : IDisposable
     /// <summary>Applies all changes or none of them; readers never see a partial ingest.</summary>
     Task ApplyAsync(IndexChanges changes, EmbeddingModelInfo model, string pipelineVersion, IndexWriteMode mode, CancellationToken ct = default);
 
-    Task<IReadOnlyList<StoreHit>> SearchAsync(HybridQuery query, CancellationToken ct = default);
+    Task<StoreSearchResult> SearchAsync(HybridQuery query, CancellationToken ct = default);
 
     Task<TermStatistics> GetTermStatisticsAsync(IReadOnlyCollection<uint> termIds, CancellationToken ct = default);
 

@@ -36,7 +36,8 @@ public sealed record StudyRecord
 /// <summary>A chunk with its two encodings, ready to be stored.</summary>
 public sealed record IndexedChunk(Chunk Chunk, float[] Dense, SparseVector Sparse);
 
-public sealed record StudyUpsert(CaseStudy Study, IReadOnlyList<IndexedChunk> Chunks);
+/// <summary>A study to store: its chunks, and a sparse vector of the whole study for the study-level ranking.</summary>
+public sealed record StudyUpsert(CaseStudy Study, IReadOnlyList<IndexedChunk> Chunks, SparseVector StudySparse);
 
 /// <summary>One ingest's worth of writes, applied all-or-nothing.</summary>
 public sealed record IndexChanges(IReadOnlyList<StudyUpsert> Upserts, IReadOnlyList<string> Deletions);

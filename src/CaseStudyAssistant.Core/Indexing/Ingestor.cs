@@ -62,7 +62,7 @@ public sealed class Ingestor(
             foreach (var (study, chunks) in pending)
             {
                 var encoded = chunks.Select(c => new IndexedChunk(c, vectors[v++], SparseEncoder.EncodeDocument(ChunkContext.SparseTerms(study, c)))).ToList();
-                upserts.Add(new StudyUpsert(study, encoded));
+                upserts.Add(new StudyUpsert(study, encoded, SparseEncoder.EncodeDocument(ChunkContext.StudyTerms(study), SparseEncoder.AverageStudyLength)));
                 chunkCount += encoded.Count;
             }
             done += pending.Count;
@@ -91,7 +91,7 @@ public sealed class Ingestor(
 
     /// <summary>Everything that shapes stored chunks and vectors; when it changes, all studies are re-encoded.</summary>
     public string PipelineVersion(EmbeddingModelInfo model) =>
-        $"analyzer={TextAnalyzer.Version};chunks={chunking.MaxTokens}/{chunking.OverlapSentences};sparse={SparseEncoder.K1}/{SparseEncoder.B}/{SparseEncoder.AverageLength};model={model.Name}";
+        $"analyzer={TextAnalyzer.Version};chunks={chunking.MaxTokens}/{chunking.OverlapSentences};sparse={SparseEncoder.K1}/{SparseEncoder.B}/{SparseEncoder.AverageLength}/{SparseEncoder.AverageStudyLength};model={model.Name}";
 }
 
 public static class IndexCompatibility

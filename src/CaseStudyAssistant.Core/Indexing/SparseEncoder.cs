@@ -13,6 +13,8 @@ public static class SparseEncoder
     public const float B = 0.75f;
     /// <summary>Typical analyzed length of a chunk with its context; fixed so weights are corpus-independent.</summary>
     public const float AverageLength = 110f;
+    /// <summary>Typical analyzed length of a whole study, for the study-level vectors.</summary>
+    public const float AverageStudyLength = 500f;
 
     public static uint TermId(string term)
     {
@@ -22,10 +24,10 @@ public static class SparseEncoder
         return hash;
     }
 
-    public static SparseVector EncodeDocument(IReadOnlyCollection<string> terms)
+    public static SparseVector EncodeDocument(IReadOnlyCollection<string> terms, float averageLength = AverageLength)
     {
         var counts = Count(terms);
-        var norm = K1 * (1 - B + B * terms.Count / AverageLength);
+        var norm = K1 * (1 - B + B * terms.Count / averageLength);
         return Build(counts, tf => tf * (K1 + 1) / (tf + norm));
     }
 

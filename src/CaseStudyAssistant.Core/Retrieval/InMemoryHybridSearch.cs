@@ -14,35 +14,61 @@ public sealed class InMemoryHybridSearch
     private readonly float[] _dense;
     private readonly int _dimensions;
     private readonly Dictionary<uint, (int[] Chunks, float[] Weights)> _postings;
+    private readonly StudyRecord[] _studies;
+    private readonly Dictionary<uint, (int[] Chunks, float[] Weights)> _studyPostings;
 
     public int Count => _chunks.Length;
 
-    public InMemoryHybridSearch(IReadOnlyList<(StudyRecord Study, ChunkRecord Chunk, float[] Dense, SparseVector Sparse)> items, int dimensions)
+    public InMemoryHybridSearch(
+        IReadOnlyList<(StudyRecord Study, ChunkRecord Chunk, float[] Dense, SparseVector Sparse)> items,
+        IReadOnlyList<(StudyRecord Study, SparseVector Sparse)> studies,
+        int dimensions)
     {
+        _studies = studies.Select(s => s.Study).ToArray();
+        _studyPostings = Postings(studies.Select(s => s.Sparse).ToList());
         _dimensions = dimensions;
         _studyOf = items.Select(i => i.Study).ToArray();
         _chunks = items.Select(i => i.Chunk).ToArray();
         _dense = new float[items.Count * dimensions];
-        var lists = new Dictionary<uint, (List<int> C, List<float> W)>();
         for (var c = 0; c < items.Count; c++)
+            if (items[c].Dense.Length == dimensions) items[c].Dense.AsSpan().CopyTo(_dense.AsSpan(c * dimensions, dimensions));
+        _postings = Postings(items.Select(i => i.Sparse).ToList());
+    }
+
+    private static Dictionary<uint, (int[] Chunks, float[] Weights)> Postings(IReadOnlyList<SparseVector> vectors)
+    {
+        var lists = new Dictionary<uint, (List<int> C, List<float> W)>();
+        for (var c = 0; c < vectors.Count; c++)
         {
-            items[c].Dense.AsSpan().CopyTo(_dense.AsSpan(c * dimensions, dimensions));
-            var sparse = items[c].Sparse;
+            var sparse = vectors[c];
             for (var k = 0; k < sparse.Count; k++)
             {
                 if (!lists.TryGetValue(sparse.Indices[k], out var list)) lists[sparse.Indices[k]] = list = ([], []);
                 list.C.Add(c); list.W.Add(sparse.Values[k]);
             }
         }
-        _postings = lists.ToDictionary(kv => kv.Key, kv => (kv.Value.C.ToArray(), kv.Value.W.ToArray()));
+        return lists.ToDictionary(kv => kv.Key, kv => (kv.Value.C.ToArray(), kv.Value.W.ToArray()));
+    }
+
+    /// <summary>BM25 over postings: IDF from the postings' own document count, times the stored weight.</summary>
+    private static double[] Bm25(Dictionary<uint, (int[] Chunks, float[] Weights)> postings, int documents, SparseVector query)
+    {
+        var scores = new double[documents];
+        for (var k = 0; k < query.Count; k++)
+        {
+            if (!postings.TryGetValue(query.Indices[k], out var posting)) continue;
+            var weight = query.Values[k] * SparseEncoder.Idf(documents, posting.Chunks.Length);
+            for (var i = 0; i < posting.Chunks.Length; i++) scores[posting.Chunks[i]] += weight * posting.Weights[i];
+        }
+        return scores;
     }
 
     public TermStatistics Statistics(IEnumerable<uint> ids) =>
         new(_chunks.Length, ids.Distinct().ToDictionary(id => id, id => (long)(_postings.TryGetValue(id, out var p) ? p.Chunks.Length : 0)));
 
-    public IReadOnlyList<StoreHit> Search(HybridQuery query)
+    public StoreSearchResult Search(HybridQuery query)
     {
-        if (_chunks.Length == 0) return [];
+        if (_chunks.Length == 0) return new([], []);
         bool[]? allowed = null;
         if (!query.Filter.IsEmpty)
         {
@@ -50,18 +76,12 @@ public sealed class InMemoryHybridSearch
             for (var c = 0; c < _chunks.Length; c++) allowed[c] = query.Filter.Matches(_studyOf[c]);
         }
 
-        var sparseScores = new double[_chunks.Length];
-        for (var k = 0; k < query.Sparse.Count; k++)
-        {
-            if (!_postings.TryGetValue(query.Sparse.Indices[k], out var posting)) continue;
-            var weight = query.Sparse.Values[k] * SparseEncoder.Idf(_chunks.Length, posting.Chunks.Length);
-            for (var i = 0; i < posting.Chunks.Length; i++) sparseScores[posting.Chunks[i]] += weight * posting.Weights[i];
-        }
+        var sparseScores = Bm25(_postings, _chunks.Length, query.Sparse);
         var sparseTop = TopK(sparseScores, allowed, query.CandidatePool, requirePositive: true);
 
         int[] denseTop = [];
         double[]? denseScores = null;
-        if (query.Dense.Length == _dimensions && TensorPrimitives.Norm(query.Dense) > 0)
+        if (query.DenseWeight > 0 && query.Dense.Length == _dimensions && TensorPrimitives.Norm(query.Dense) > 0)
         {
             denseScores = new double[_chunks.Length];
             var q = query.Dense.AsSpan();
@@ -72,20 +92,28 @@ public sealed class InMemoryHybridSearch
 
         var fused = new Dictionary<int, (double Score, int? SparseRank, int? DenseRank)>();
         for (var r = 0; r < sparseTop.Length; r++)
-            fused[sparseTop[r]] = (1.0 / (query.RrfK + r + 1), r + 1, null);
+            fused[sparseTop[r]] = (query.SparseWeight / (query.RrfK + r), r + 1, null);
         for (var r = 0; r < denseTop.Length; r++)
         {
             var prior = fused.GetValueOrDefault(denseTop[r]);
-            fused[denseTop[r]] = (prior.Score + 1.0 / (query.RrfK + r + 1), prior.SparseRank, r + 1);
+            fused[denseTop[r]] = (prior.Score + query.DenseWeight / (query.RrfK + r), prior.SparseRank, r + 1);
         }
 
-        return fused
+        var hits = fused
             .OrderByDescending(kv => kv.Value.Score).ThenBy(kv => _chunks[kv.Key].Id, StringComparer.Ordinal)
             .Take(query.Limit)
             .Select(kv => new StoreHit(_studyOf[kv.Key], _chunks[kv.Key], kv.Value.Score, kv.Value.SparseRank, kv.Value.DenseRank,
                 kv.Value.SparseRank is null ? null : sparseScores[kv.Key],
                 kv.Value.DenseRank is null || denseScores is null ? null : denseScores[kv.Key]))
             .ToList();
+        return new StoreSearchResult(hits, query.StudyPool > 0 ? SearchStudies(query) : []);
+    }
+
+    private List<string> SearchStudies(HybridQuery query)
+    {
+        var scores = Bm25(_studyPostings, _studies.Length, query.Sparse);
+        bool[]? allowed = query.Filter.IsEmpty ? null : _studies.Select(query.Filter.Matches).ToArray();
+        return TopK(scores, allowed, query.StudyPool, requirePositive: true).Select(i => _studies[i].Id).ToList();
     }
 
     private static int[] TopK(double[] scores, bool[]? allowed, int k, bool requirePositive)

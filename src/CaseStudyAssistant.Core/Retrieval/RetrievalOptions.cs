@@ -6,10 +6,14 @@ public sealed class RetrievalOptions
     public int Top { get; set; } = 8;
     /// <summary>Candidates taken from each of the sparse and dense rankings before fusion.</summary>
     public int CandidatePool { get; set; } = 100;
-    /// <summary>Reciprocal rank fusion constant: score = Σ 1 / (k + rank).</summary>
+    /// <summary>Reciprocal rank fusion constant: score = Σ weight / (k + rank), rank counted from 0 as Qdrant does.</summary>
     public int RrfK { get; set; } = 60;
     /// <summary>At most this many chunks of one study, so answers can draw on several studies.</summary>
     public int MaxChunksPerStudy { get; set; } = 2;
-    /// <summary>Whether the dense leg takes part (off = sparse BM25 only).</summary>
-    public bool UseDense { get; set; } = true;
+    /// <summary>Fusion weight of the study-level (whole-study BM25) ranking; 0 turns it off.</summary>
+    public double StudyWeight { get; set; } = 0.5;
+    /// <summary>Fusion weight of the sparse (BM25) ranking.</summary>
+    public double SparseWeight { get; set; } = 1.0;
+    /// <summary>Fusion weight of the dense ranking; 0 turns the dense leg off.</summary>
+    public double DenseWeight { get; set; } = 0.0;
 }

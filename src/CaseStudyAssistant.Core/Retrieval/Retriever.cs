@@ -4,7 +4,7 @@ using Microsoft.Extensions.AI;
 
 namespace CaseStudyAssistant.Retrieval;
 
-public sealed record RetrievedChunk(int Rank, StoreHit Hit, IReadOnlyList<string> MatchedTerms)
+public sealed record RetrievedChunk(int Rank, StoreHit Hit, IReadOnlyList<string> MatchedTerms, int? StudyRank)
 {
     public StudyRecord Study => Hit.Study;
     public ChunkRecord Chunk => Hit.Chunk;
@@ -13,7 +13,10 @@ public sealed record RetrievedChunk(int Rank, StoreHit Hit, IReadOnlyList<string
 /// <summary>Hits in final order, the question's terms, and how strongly the best study covers them (0–1).</summary>
 public sealed record RetrievalResult(
     string Question, IReadOnlyList<RetrievedChunk> Chunks, IReadOnlyList<string> QueryTerms,
-    double Evidence, IReadOnlyDictionary<string, double> StudyEvidence, double EmbedMs, double SearchMs);
+    IReadOnlyDictionary<string, double> TermWeights, Evidence Evidence, double EmbedMs, double SearchMs)
+{
+    public IReadOnlyDictionary<string, double> StudyEvidence => Evidence.PerStudy;
+}
 
 /// <summary>
 /// Hybrid retrieval above the store: encodes the question both ways, asks the store for fused candidates, keeps
@@ -23,6 +26,7 @@ public sealed record RetrievalResult(
 public sealed class Retriever(IStudyIndex index, IEmbeddingGenerator<string, Embedding<float>> embedder, RetrievalOptions options)
 {
     private EmbeddingModelInfo? _checkedModel;
+    private readonly EvidenceScorer _evidence = new();
 
     public async Task<RetrievalResult> RetrieveAsync(string question, SearchFilter? filter = null, int? top = null, CancellationToken ct = default)
     {
@@ -30,17 +34,20 @@ public sealed class Retriever(IStudyIndex index, IEmbeddingGenerator<string, Emb
         var clock = Stopwatch.StartNew();
         var terms = TextAnalyzer.Instance.Analyze(question);
         var sparse = SparseEncoder.EncodeQuery(terms);
-        var dense = options.UseDense ? (await embedder.GenerateAsync([question], cancellationToken: ct))[0].Vector.ToArray() : [];
+        var dense = options.DenseWeight > 0 ? (await embedder.GenerateAsync([question], cancellationToken: ct))[0].Vector.ToArray() : [];
         var embedMs = clock.Elapsed.TotalMilliseconds;
         clock.Restart();
 
         var limit = top ?? options.Top;
-        var hits = await index.SearchAsync(new HybridQuery
+        var found = await index.SearchAsync(new HybridQuery
         {
             Dense = dense, Sparse = sparse, Filter = filter ?? SearchFilter.None,
-            CandidatePool = options.CandidatePool, RrfK = options.RrfK,
-            Limit = Math.Max(limit * options.MaxChunksPerStudy * 4, 50),
+            CandidatePool = options.CandidatePool, RrfK = options.RrfK, SparseWeight = options.SparseWeight, DenseWeight = options.DenseWeight,
+            Limit = Math.Max(limit * options.MaxChunksPerStudy * 4, options.CandidatePool),
+            StudyPool = options.StudyWeight > 0 ? options.CandidatePool : 0,
         }, ct);
+        var studyRanks = found.Studies.Select((id, i) => (id, i)).ToDictionary(x => x.id, x => x.i, StringComparer.Ordinal);
+        var hits = FuseStudyRanking(found.Chunks, studyRanks);
 
         var perStudy = new Dictionary<string, int>(StringComparer.Ordinal);
         var kept = new List<StoreHit>();
@@ -55,9 +62,24 @@ public sealed class Retriever(IStudyIndex index, IEmbeddingGenerator<string, Emb
 
         var unique = terms.Distinct().ToList();
         var stats = await index.GetTermStatisticsAsync(unique.Select(SparseEncoder.TermId).ToList(), ct);
-        var (evidence, studyEvidence) = Evidence(unique, stats, hits);
-        var chunks = kept.Select((h, i) => new RetrievedChunk(i + 1, h, Matched(unique, h))).ToList();
-        return new RetrievalResult(question, chunks, unique, evidence, studyEvidence, embedMs, clock.Elapsed.TotalMilliseconds);
+        var candidates = hits.Select(h => h.Study).DistinctBy(s => s.Id).ToList();
+        var evidence = _evidence.Score(question, unique, stats, candidates);
+        var termWeights = unique.ToDictionary(t => t, t => stats.Idf(SparseEncoder.TermId(t)));
+        var chunks = kept.Select((h, i) => new RetrievedChunk(i + 1, h, Matched(unique, h), studyRanks.TryGetValue(h.Study.Id, out var sr) ? sr + 1 : null)).ToList();
+        return new RetrievalResult(question, chunks, unique, termWeights, evidence, embedMs, clock.Elapsed.TotalMilliseconds);
+    }
+
+    /// <summary>
+    /// Adds the study-level ranking into each chunk's fused score (same RRF form), so a study that matches the
+    /// question across its sections lifts its best passages; the chunk legs still decide which passages show.
+    /// </summary>
+    private List<StoreHit> FuseStudyRanking(IReadOnlyList<StoreHit> hits, Dictionary<string, int> studyRanks)
+    {
+        if (studyRanks.Count == 0 || options.StudyWeight <= 0) return hits.ToList();
+        return hits
+            .Select(h => studyRanks.TryGetValue(h.Study.Id, out var rank) ? h with { Score = h.Score + options.StudyWeight / (options.RrfK + rank) } : h)
+            .OrderByDescending(h => h.Score).ThenBy(h => h.Chunk.Id, StringComparer.Ordinal)
+            .ToList();
     }
 
     private async Task EnsureCompatibleAsync(CancellationToken ct)
@@ -68,24 +90,6 @@ public sealed class Retriever(IStudyIndex index, IEmbeddingGenerator<string, Emb
         if (state.Model is { } indexed && meta?.DefaultModelId is { } name && meta.DefaultModelDimensions is { } dims)
             IndexCompatibility.Check(indexed, new EmbeddingModelInfo(name, dims), index.Location);
         _checkedModel = state.Model ?? new EmbeddingModelInfo("", 0);
-    }
-
-    /// <summary>Per study: the IDF mass of question terms found in its retrieved chunks and metadata, over the question's total.</summary>
-    private static (double Best, Dictionary<string, double> PerStudy) Evidence(List<string> terms, TermStatistics stats, IReadOnlyList<StoreHit> hits)
-    {
-        var perStudy = new Dictionary<string, double>(StringComparer.Ordinal);
-        if (terms.Count == 0) return (0, perStudy);
-        var weights = terms.ToDictionary(t => t, t => stats.Idf(SparseEncoder.TermId(t)));
-        var total = weights.Values.Sum();
-        foreach (var group in hits.GroupBy(h => h.Study.Id))
-        {
-            var study = group.First().Study;
-            var found = new HashSet<string>(StringComparer.Ordinal);
-            found.UnionWith(TextAnalyzer.Instance.Analyze($"{study.Title} {study.Company} {string.Join(' ', study.Tags.Select(t => t.Replace('-', ' ')))}"));
-            foreach (var h in group) found.UnionWith(TextAnalyzer.Instance.Analyze(h.Chunk.Heading + "\n" + h.Chunk.Text));
-            perStudy[group.Key] = total <= 0 ? 0 : terms.Where(found.Contains).Sum(t => weights[t]) / total;
-        }
-        return (perStudy.Count == 0 ? 0 : perStudy.Values.Max(), perStudy);
     }
 
     private static List<string> Matched(List<string> terms, StoreHit hit)

@@ -47,7 +47,14 @@ public sealed record HybridQuery
     public int CandidatePool { get; init; } = 100;
     public int Limit { get; init; } = 50;
     public int RrfK { get; init; } = 60;
+    public double SparseWeight { get; init; } = 1.0;
+    public double DenseWeight { get; init; } = 1.0;
+    /// <summary>Studies to rank by their whole-study sparse vectors (0 = no study-level ranking).</summary>
+    public int StudyPool { get; init; } = 0;
 }
+
+/// <summary>Fused chunk hits, and (when asked for) studies ranked by their whole-study sparse vectors, best first.</summary>
+public sealed record StoreSearchResult(IReadOnlyList<StoreHit> Chunks, IReadOnlyList<string> Studies);
 
 public sealed record ChunkRecord(string Id, string StudyId, int Ordinal, string Heading, string Text);
 

@@ -107,4 +107,6 @@ public sealed partial class TextAnalyzer
     }
 
     public bool IsStopWord(string word) => StopWords.Contains(word);
+
+    public static bool IsKnownAcronym(string word) => AcronymToPhrase.ContainsKey(word) || word is "ml" or "ai" or "api" or "sql" or "gpt";
 }

@@ -13,7 +13,7 @@ namespace CaseStudyAssistant.Indexing.Embedded;
 /// </summary>
 public sealed class SqliteStudyIndex : IStudyIndex
 {
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
     private readonly string _path;
     private InMemoryHybridSearch? _search;
     private Dictionary<string, StudyRecord>? _studies;
@@ -47,7 +47,7 @@ public sealed class SqliteStudyIndex : IStudyIndex
             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS studies (
                 id TEXT PRIMARY KEY, title TEXT NOT NULL, company TEXT NOT NULL, industry TEXT, category TEXT, year INTEGER,
-                tags TEXT NOT NULL, source_url TEXT, source_path TEXT NOT NULL, content_hash TEXT NOT NULL, sections TEXT NOT NULL);
+                tags TEXT NOT NULL, source_url TEXT, source_path TEXT NOT NULL, content_hash TEXT NOT NULL, sections TEXT NOT NULL, sparse BLOB NOT NULL);
             CREATE TABLE IF NOT EXISTS chunks (
                 id TEXT PRIMARY KEY, study_id TEXT NOT NULL REFERENCES studies(id) ON DELETE CASCADE, ordinal INTEGER NOT NULL,
                 heading TEXT NOT NULL, text TEXT NOT NULL, tokens INTEGER NOT NULL, dense BLOB NOT NULL, sparse BLOB NOT NULL);
@@ -133,17 +133,17 @@ public sealed class SqliteStudyIndex : IStudyIndex
         }
 
         using var insertStudy = Command(c, tx,
-            "INSERT INTO studies VALUES ($id,$title,$company,$industry,$category,$year,$tags,$url,$path,$hash,$sections)",
-            "$id", "$title", "$company", "$industry", "$category", "$year", "$tags", "$url", "$path", "$hash", "$sections");
+            "INSERT INTO studies VALUES ($id,$title,$company,$industry,$category,$year,$tags,$url,$path,$hash,$sections,$sparse)",
+            "$id", "$title", "$company", "$industry", "$category", "$year", "$tags", "$url", "$path", "$hash", "$sections", "$sparse");
         using var insertChunk = Command(c, tx,
             "INSERT INTO chunks VALUES ($id,$study,$ordinal,$heading,$text,$tokens,$dense,$sparse)",
             "$id", "$study", "$ordinal", "$heading", "$text", "$tokens", "$dense", "$sparse");
-        foreach (var (study, chunks) in changes.Upserts)
+        foreach (var (study, chunks, studySparse) in changes.Upserts)
         {
             ct.ThrowIfCancellationRequested();
             object?[] values = [study.Id, study.Title, study.Company, study.Industry, study.Category, study.Year,
                 JsonSerializer.Serialize(study.Tags), study.SourceUrl, study.SourcePath, study.ContentHash,
-                JsonSerializer.Serialize(study.Sections)];
+                JsonSerializer.Serialize(study.Sections), studySparse.ToBytes()];
             for (var i = 0; i < values.Length; i++) insertStudy.Parameters[i].Value = values[i] ?? DBNull.Value;
             insertStudy.ExecuteNonQuery();
             foreach (var ic in chunks)
@@ -190,17 +190,18 @@ public sealed class SqliteStudyIndex : IStudyIndex
         if (_search is not null && _studies is not null) return;
         var studies = new Dictionary<string, StudyRecord>(StringComparer.Ordinal);
         var items = new List<(StudyRecord, ChunkRecord, float[], SparseVector)>();
-        if (!File.Exists(_path)) { _studies = studies; _search = new InMemoryHybridSearch(items, 0); return; }
+        var studyVectors = new List<(StudyRecord, SparseVector)>();
+        if (!File.Exists(_path)) { _studies = studies; _search = new InMemoryHybridSearch(items, studyVectors, 0); return; }
         using var c = Open(_path, create: false);
         EnsureSchema(c);
         _dimensions = int.TryParse(ReadMeta(c, "embedding_dimensions"), out var d) ? d : 0;
         using (var cmd = c.CreateCommand())
         {
-            cmd.CommandText = "SELECT s.*, (SELECT COUNT(*) FROM chunks ch WHERE ch.study_id = s.id) FROM studies s";
+            cmd.CommandText = "SELECT s.id, s.title, s.company, s.industry, s.category, s.year, s.tags, s.source_url, s.source_path, s.content_hash, s.sections, (SELECT COUNT(*) FROM chunks ch WHERE ch.study_id = s.id), s.sparse FROM studies s ORDER BY s.id";
             using var r = cmd.ExecuteReader();
             while (r.Read())
             {
-                studies[r.GetString(0)] = new StudyRecord
+                var record = studies[r.GetString(0)] = new StudyRecord
                 {
                     Id = r.GetString(0), Title = r.GetString(1), Company = r.GetString(2),
                     Industry = r.IsDBNull(3) ? null : r.GetString(3), Category = r.IsDBNull(4) ? null : r.GetString(4),
@@ -210,6 +211,7 @@ public sealed class SqliteStudyIndex : IStudyIndex
                     Sections = JsonSerializer.Deserialize<List<StudySection>>(r.GetString(10)) ?? [],
                     ChunkCount = r.GetInt32(11),
                 };
+                studyVectors.Add((record, SparseVector.FromBytes((byte[])r[12])));
             }
         }
         using (var cmd = c.CreateCommand())
@@ -223,10 +225,10 @@ public sealed class SqliteStudyIndex : IStudyIndex
             }
         }
         _studies = studies;
-        _search = new InMemoryHybridSearch(items, _dimensions);
+        _search = new InMemoryHybridSearch(items, studyVectors, _dimensions);
     }
 
-    public Task<IReadOnlyList<StoreHit>> SearchAsync(HybridQuery query, CancellationToken ct = default)
+    public Task<StoreSearchResult> SearchAsync(HybridQuery query, CancellationToken ct = default)
     {
         EnsureLoaded();
         return Task.FromResult(_search!.Search(query));
