@@ -165,6 +165,19 @@ public sealed class CorpusReaderTests : IDisposable
     }
 
     [Fact]
+    public void By_company_layout_is_recognised_when_the_corpus_folder_is_the_by_company_folder_itself()
+    {
+        _dir.Write("case-studies/by-company/uber/eta.md", "# Uber ETA prediction\n\n## Approach\nGradient boosted trees predict the arrival time of each ride.\n");
+
+        var result = new CorpusReader().Read([_dir.File("case-studies/by-company")]);
+
+        Assert.Empty(result.Rejected);
+        var s = Assert.Single(result.Studies);
+        Assert.Equal("Uber", s.Company);
+        Assert.Equal("Uber ETA prediction", s.Title);
+    }
+
+    [Fact]
     public void By_company_folder_name_with_capitals_is_kept_as_written()
     {
         _dir.Write("case-studies/by-company/LinkedIn/feed.md", "# Feed ranking\n\n## Approach\nA large ranking model orders the posts in the feed.\n");

@@ -252,7 +252,7 @@ public sealed class RetrievalTests(SmallCorpusFixture fixture) : IClassFixture<S
         });
         // Fused scores come in descending order.
         Assert.Equal(result.Chunks.Select(c => c.Hit.Score).OrderByDescending(s => s), result.Chunks.Select(c => c.Hit.Score));
-        Assert.InRange(result.Evidence, 0.5, 1.0);
+        Assert.InRange(result.Evidence.Best, 0.5, 1.0);
     }
 
     [Fact]

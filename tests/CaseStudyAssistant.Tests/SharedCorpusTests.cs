@@ -51,6 +51,19 @@ public sealed class SharedCorpusTests(SharedCatalogFixture fixture, ITestOutputH
         return items;
     }
 
+    [Fact]
+    public void Shared_facts_are_skipped_with_a_clear_message_when_the_data_is_absent()
+    {
+        var missing = new SharedFactAttribute("no/such/file.jsonl");
+        Assert.NotNull(missing.Skip);
+        Assert.StartsWith("needs ../shared (no/such/file.jsonl", missing.Skip);
+        Assert.EndsWith("not present", missing.Skip);
+
+        // Present data runs (checked against the real folder so the attribute cannot skip everything).
+        var present = new SharedFactAttribute("");
+        Assert.Equal(Repo.SharedExists(""), present.Skip is null);
+    }
+
     [SharedFact(SharedCatalogFixture.NotesFolder)]
     public void The_catalog_notes_ingest_without_rejections()
     {

@@ -8,7 +8,7 @@ public sealed class AnsweringOptions
     /// </summary>
     public double MinEvidence { get; set; } = 0.35;
     /// <summary>Studies an extractive answer may draw on.</summary>
-    public int MaxStudies { get; set; } = 3;
+    public int MaxStudies { get; set; } = 4;
     /// <summary>A further study is cited only if its evidence is at least this share of the best study's.</summary>
     public double RelativeEvidence { get; set; } = 0.8;
     /// <summary>Sentences quoted from each cited study.</summary>

@@ -16,13 +16,41 @@ public sealed partial class ExtractiveAnswerer(AnsweringOptions options) : IAnsw
     public string Mode => AnswerModes.Extractive;
 
     /// <summary>Extra sentences the lead study may contribute beyond <see cref="AnsweringOptions.SentencesPerStudy"/>.</summary>
-    private const int LeadStudyBonusSentences = 2;
+    private const int LeadStudyBonusSentences = 3;
     private const int MinWords = 4;
 
     [GeneratedRegex(@"\d")]
     private static partial Regex Digit();
 
-    private sealed record Candidate(string Sentence, string Heading, int Order, double Score);
+    private sealed record Candidate(string Sentence, string Heading, int Order, double Score, IReadOnlyList<string> Terms);
+
+    /// <summary>Share of a term's weight left once a chosen sentence has covered it: favours sentences that add something new.</summary>
+    private const double CoveredTermWeight = 0.2;
+
+    /// <summary>Greedy selection: each pick is the sentence that adds the most still-uncovered question weight.</summary>
+    private static List<Candidate> Pick(List<Candidate> all, IReadOnlyDictionary<string, double> weights, int count, bool wantsNumbers)
+    {
+        var remaining = all.Where(c => c.Score > 0).ToList();
+        var left = weights.ToDictionary(kv => kv.Key, kv => kv.Value);
+        var total = Math.Max(weights.Values.Sum(), 1e-9);
+        var picked = new List<Candidate>();
+        while (picked.Count < count && remaining.Count > 0)
+        {
+            Candidate? best = null; var bestGain = 0.0;
+            foreach (var c in remaining)
+            {
+                var gain = c.Terms.Where(left.ContainsKey).Sum(t => left[t]) / total + (c.Score - Coverage(c, weights, total));
+                if (gain > bestGain + 1e-12) { best = c; bestGain = gain; }
+            }
+            if (best is null) break;
+            picked.Add(best); remaining.Remove(best);
+            foreach (var t in best.Terms) if (left.ContainsKey(t)) left[t] = weights[t] * CoveredTermWeight;
+        }
+        return picked;
+    }
+
+    private static double Coverage(Candidate c, IReadOnlyDictionary<string, double> weights, double total) =>
+        c.Terms.Where(weights.ContainsKey).Sum(t => weights[t]) / total;
 
     public Task<Answer> GenerateAsync(RetrievalResult retrieval, CancellationToken ct = default)
     {
@@ -36,10 +64,9 @@ public sealed partial class ExtractiveAnswerer(AnsweringOptions options) : IAnsw
             var study = group[0].Study;
             var lead = citations.Count == 0;
             var all = Candidates(study, group, retrieval.TermWeights, wantsNumbers);
-            var picked = all.Where(c => c.Score > 0).OrderByDescending(c => c.Score).ThenBy(c => c.Order)
-                .Take(options.SentencesPerStudy + (lead ? LeadStudyBonusSentences : 0)).ToList();
+            var picked = Pick(all, retrieval.TermWeights, options.SentencesPerStudy + (lead ? LeadStudyBonusSentences : 0), wantsNumbers);
             if (picked.Count == 0) continue;
-            if (lead && !picked.Any(c => Digit().IsMatch(c.Sentence)) && HeadlineResult(all) is { } result) picked.Add(result);
+            if (lead && !picked.Any(c => IsResults(c.Heading)) && HeadlineResult(all) is { } result) picked.Add(result);
 
             var n = citations.Count + 1;
             var best = group[0].Chunk;
@@ -91,9 +118,10 @@ public sealed partial class ExtractiveAnswerer(AnsweringOptions options) : IAnsw
                 if (TextAnalyzer.Words(sentence).Count() < MinWords) continue;
                 var coverage = total <= 0 ? 0 : terms.Distinct().Where(weights.ContainsKey).Sum(t => weights[t]) / total;
                 var score = coverage;
-                if (coverage > 0 && Digit().IsMatch(sentence) && (wantsNumbers || IsResults(heading))) score += 0.15;
+                if (coverage > 0 && wantsNumbers && Digit().IsMatch(sentence)) score += 0.15;
+                if (coverage > 0 && wantsNumbers && IsResults(heading)) score += 0.15;
                 if (IsStack(heading)) score *= 0.8;
-                list.Add(new Candidate(sentence, heading, order, score));
+                list.Add(new Candidate(sentence, heading, order, score, terms.Distinct().ToList()));
             }
         }
         return list.DistinctBy(c => c.Sentence).ToList();
