@@ -24,6 +24,8 @@ public sealed record StudyRecord
     public string ContentHash { get; init; } = "";
     public int ChunkCount { get; init; }
     public IReadOnlyList<StudySection> Sections { get; init; } = [];
+    /// <summary>The whole-study sparse vector, when the store keeps it in memory (lets evidence checks skip re-analysis).</summary>
+    public SparseVector? Terms { get; init; }
 
     public static StudyRecord From(CaseStudy s, int chunkCount) => new()
     {

@@ -32,11 +32,14 @@ public sealed partial class EvidenceScorer
         var total = weights.Values.Sum();
         foreach (var study in studies.Take(StudiesScored))
         {
-            var (studyTerms, _) = TermsOf(study);
-            perStudy[study.Id] = total <= 0 ? 0 : weights.Where(kv => studyTerms.Contains(kv.Key)).Sum(kv => kv.Value) / total;
+            Func<string, bool> contains = study.Terms is { } vector
+                ? t => vector.WeightOf(SparseEncoder.TermId(t)) > 0
+                : TermsOf(study).Terms.Contains;
+            perStudy[study.Id] = total <= 0 ? 0 : weights.Where(kv => contains(kv.Key)).Sum(kv => kv.Value) / total;
         }
 
         var names = Names(question);
+        if (names.Count == 0) return new Evidence(perStudy.Values.DefaultIfEmpty(0).Max(), perStudy, []);
         var top = studies.Take(StudiesForNames).Select(s => TermsOf(s).Words).ToList();
         var missing = names.Where(n => !top.Any(words => words.Contains(n))).ToList();
         var best = perStudy.Values.DefaultIfEmpty(0).Max();

@@ -210,8 +210,9 @@ public sealed class SqliteStudyIndex : IStudyIndex
                     SourceUrl = r.IsDBNull(7) ? null : r.GetString(7), SourcePath = r.GetString(8), ContentHash = r.GetString(9),
                     Sections = JsonSerializer.Deserialize<List<StudySection>>(r.GetString(10)) ?? [],
                     ChunkCount = r.GetInt32(11),
+                    Terms = SparseVector.FromBytes((byte[])r[12]),
                 };
-                studyVectors.Add((record, SparseVector.FromBytes((byte[])r[12])));
+                studyVectors.Add((record, record.Terms));
             }
         }
         using (var cmd = c.CreateCommand())
