@@ -29,7 +29,7 @@ public static class Output
         evidence = Math.Round(a.Evidence, 4),
         citations = a.Citations.Select(c => new { n = c.N, docId = c.DocId, title = c.Title, company = c.Company, year = c.Year, url = c.Url, chunkId = c.ChunkId, heading = c.Heading }),
         nearest = a.Nearest.Select(s => new { docId = s.DocId, title = s.Title, company = s.Company, year = s.Year, url = s.Url }),
-        retrieved = a.Retrieved.Select(r => new { docId = r.DocId, chunkId = r.ChunkId, heading = r.Heading, score = Math.Round(r.Score, 6), sparseRank = r.SparseRank, denseRank = r.DenseRank, matchedTerms = r.MatchedTerms }),
+        retrieved = a.Retrieved.Select(r => new { docId = r.DocId, chunkId = r.ChunkId, heading = r.Heading, score = Math.Round(r.Score, 6), sparseRank = r.SparseRank, denseRank = r.DenseRank, studyRank = r.StudyRank, matchedTerms = r.MatchedTerms }),
         removedCitations = a.RemovedCitations,
         unsupportedSentences = a.UnsupportedSentences,
         timingsMs = a.TimingsMs,
@@ -54,12 +54,12 @@ public static class Output
         if (!explain) return;
         Console.WriteLine();
         Console.WriteLine($"Retrieval (evidence {a.Evidence:0.00}; {a.TimingsMs.GetValueOrDefault("search"):0.00} ms search):");
-        Console.WriteLine($"{"#",3}  {"fused",8}  {"sparse",6}  {"dense",6}  chunk / matched terms");
+        Console.WriteLine($"{"#",3}  {"fused",8}  {"sparse",6}  {"dense",6}  {"study",6}  chunk / matched terms");
         var i = 0;
         foreach (var r in a.Retrieved)
         {
-            Console.WriteLine($"{++i,3}  {r.Score,8:0.00000}  {Rank(r.SparseRank),6}  {Rank(r.DenseRank),6}  {r.ChunkId} ({r.Heading})");
-            Console.WriteLine($"{"",33}{string.Join(", ", r.MatchedTerms)}");
+            Console.WriteLine($"{++i,3}  {r.Score,8:0.00000}  {Rank(r.SparseRank),6}  {Rank(r.DenseRank),6}  {Rank(r.StudyRank),6}  {r.ChunkId} ({r.Heading})");
+            Console.WriteLine($"{"",41}matched: {string.Join(", ", r.MatchedTerms)}");
         }
     }
 

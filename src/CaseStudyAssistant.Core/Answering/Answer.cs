@@ -6,7 +6,7 @@ public sealed record Citation(int N, string DocId, string Title, string Company,
     public string SourceLine => $"[{N}] {Title} — {Company}{(Year is { } y ? $", {y}" : "")}{(Url is null ? "" : $" — {Url}")}";
 }
 
-public sealed record RetrievedSource(string DocId, string ChunkId, string Heading, double Score, int? SparseRank, int? DenseRank, IReadOnlyList<string> MatchedTerms);
+public sealed record RetrievedSource(string DocId, string ChunkId, string Heading, double Score, int? SparseRank, int? DenseRank, int? StudyRank, IReadOnlyList<string> MatchedTerms);
 
 public sealed record NearestStudy(string DocId, string Title, string Company, int? Year, string? Url);
 

@@ -26,7 +26,7 @@ public sealed class Assistant(Retriever retriever, IAnswerGenerator generator, A
 
         return answer with
         {
-            Retrieved = retrieval.Chunks.Select(c => new RetrievedSource(c.Study.Id, c.Chunk.Id, c.Chunk.Heading, c.Hit.Score, c.Hit.SparseRank, c.Hit.DenseRank, c.MatchedTerms)).ToList(),
+            Retrieved = retrieval.Chunks.Select(c => new RetrievedSource(c.Study.Id, c.Chunk.Id, c.Chunk.Heading, c.Hit.Score, c.Hit.SparseRank, c.Hit.DenseRank, c.StudyRank, c.MatchedTerms)).ToList(),
             Evidence = retrieval.Evidence.Best,
             TimingsMs = new Dictionary<string, double>
             {

@@ -95,7 +95,7 @@ public sealed partial class ExtractiveAnswerer(AnsweringOptions options) : IAnsw
         var best = groups.Max(g => retrieval.StudyEvidence.GetValueOrDefault(g[0].Study.Id));
         var first = groups[0];
         return groups
-            .Where(g => g == first || retrieval.StudyEvidence.GetValueOrDefault(g[0].Study.Id) >= options.RelativeEvidence * best)
+            .Where(g => g == first || retrieval.StudyEvidence.GetValueOrDefault(g[0].Study.Id) >= Math.Max(options.MinEvidence, options.RelativeEvidence * best))
             .Take(options.MaxStudies)
             .ToList();
     }
@@ -115,7 +115,8 @@ public sealed partial class ExtractiveAnswerer(AnsweringOptions options) : IAnsw
             {
                 order++;
                 var terms = TextAnalyzer.Instance.Analyze(sentence);
-                if (TextAnalyzer.Words(sentence).Count() < MinWords) continue;
+                // A lead-in ("It added three checks:") says nothing without the list that follows it.
+                if (TextAnalyzer.Words(sentence).Count() < MinWords || sentence.EndsWith(':')) continue;
                 var coverage = total <= 0 ? 0 : terms.Distinct().Where(weights.ContainsKey).Sum(t => weights[t]) / total;
                 var score = coverage;
                 if (coverage > 0 && wantsNumbers && Digit().IsMatch(sentence)) score += 0.15;

@@ -38,8 +38,9 @@ public sealed class StructuralChunker(ITokenCounter tokens, ChunkingOptions opti
         var start = 0;
         while (start < sentences.Count)
         {
-            var end = start; var used = 0;
-            while (end < sentences.Count && (end == start || used + costs[end] <= options.MaxTokens)) used += costs[end++];
+            var end = start + 1; var used = costs[start];
+            // Each further sentence also costs the line break that joins it.
+            while (end < sentences.Count && used + 1 + costs[end] <= options.MaxTokens) used += 1 + costs[end++];
             yield return string.Join('\n', sentences[start..end]);
             if (end >= sentences.Count) break;
             // Overlap, but always advance by at least one sentence.

@@ -42,7 +42,15 @@ public sealed class CorpusReader
                 {
                     if (firstSeen.TryGetValue(study.Id, out var other))
                     {
-                        rejected.Add(new(study.SourcePath, $"duplicate id '{study.Id}': also used by {other}"));
+                        // A full note is richer than a one-line catalog row with the same id: keep the note.
+                        var index = studies.FindIndex(s => s.Id == study.Id);
+                        if (IsCatalogRow(other) && !IsCatalogRow(study.SourcePath))
+                        {
+                            rejected.Add(new(other, $"duplicate id '{study.Id}': also used by {study.SourcePath} (the note is kept)"));
+                            studies[index] = study;
+                            firstSeen[study.Id] = study.SourcePath;
+                        }
+                        else rejected.Add(new(study.SourcePath, $"duplicate id '{study.Id}': also used by {other}"));
                         continue;
                     }
                     firstSeen[study.Id] = study.SourcePath;
@@ -52,6 +60,15 @@ public sealed class CorpusReader
         }
         return new CorpusReadResult(studies, rejected);
     }
+
+    /// <summary>The file part of a source path: catalog rows are "file.csv:line".</summary>
+    public static string FileOf(string sourcePath)
+    {
+        var colon = sourcePath.LastIndexOf(':');
+        return colon > 0 && colon < sourcePath.Length - 1 && sourcePath[(colon + 1)..].All(char.IsAsciiDigit) ? sourcePath[..colon] : sourcePath;
+    }
+
+    private static bool IsCatalogRow(string sourcePath) => FileOf(sourcePath) != sourcePath;
 
     /// <summary>Markdown and CSV files, in a stable order, skipping hidden folders and README-like files.</summary>
     public static IEnumerable<string> EnumerateFiles(string folder)

@@ -17,7 +17,7 @@ public static class StudyFileParser
             return Build(fm.Id ?? IdFromPath(relativePath), title, company, fm, body, displayPath, contentHash);
         }
 
-        if (ByCompanyFolder(relativePath) is { } folder)
+        if (ByCompanyFolder(Path.GetFullPath(displayPath)) is { } folder)
         {
             var body = MarkdownBody.Parse(text);
             var title = body.Title ?? throw new CorpusFormatException("no '# ' title heading (files without front matter take their title from it)");
@@ -55,9 +55,9 @@ public static class StudyFileParser
         return Slug.From(withoutExtension.Replace('\\', '/'));
     }
 
-    private static string? ByCompanyFolder(string relativePath)
+    private static string? ByCompanyFolder(string path)
     {
-        var parts = relativePath.Replace('\\', '/').Split('/');
+        var parts = path.Replace('\\', '/').Split('/');
         for (var i = 0; i + 2 < parts.Length; i++)
             if (parts[i].Equals("by-company", StringComparison.OrdinalIgnoreCase) && i + 2 == parts.Length - 1)
                 return parts[i + 1];

@@ -31,19 +31,20 @@ public sealed class Ingestor(
         var pipeline = PipelineVersion(model);
         var reencodeAll = state.PipelineVersion != pipeline;
         var rejectedPaths = read.Rejected.Select(r => r.Path).ToHashSet(StringComparer.Ordinal);
+        bool WasRejected(string sourcePath) => rejectedPaths.Contains(sourcePath) || rejectedPaths.Contains(CorpusReader.FileOf(sourcePath));
 
         var toWrite = new List<CaseStudy>();
         int added = 0, updated = 0, unchanged = 0;
         foreach (var study in read.Studies)
         {
             if (!state.Studies.TryGetValue(study.Id, out var stored)) { added++; toWrite.Add(study); }
-            else if (reencodeAll || stored.ContentHash != study.ContentHash) { updated++; toWrite.Add(study); }
+            else if (reencodeAll || stored.ContentHash != study.ContentHash || stored.SourcePath != study.SourcePath) { updated++; toWrite.Add(study); }
             else unchanged++;
         }
         var present = read.Studies.Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
         // A study whose file is still there but failed to parse this time keeps its last good version.
         var removed = state.Studies.Values
-            .Where(s => !present.Contains(s.Id) && !rejectedPaths.Contains(s.SourcePath))
+            .Where(s => !present.Contains(s.Id) && !WasRejected(s.SourcePath))
             .Select(s => s.Id).ToList();
 
         var upserts = new List<StudyUpsert>(toWrite.Count);

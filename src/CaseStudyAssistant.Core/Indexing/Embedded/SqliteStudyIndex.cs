@@ -103,13 +103,20 @@ public sealed class SqliteStudyIndex : IStudyIndex
     private void Rebuild(IndexChanges changes, EmbeddingModelInfo model, string pipelineVersion, CancellationToken ct)
     {
         var temp = $"{_path}.building-{Environment.ProcessId}";
+        // Leftovers of rebuilds that were killed before their swap.
+        foreach (var stale in Directory.EnumerateFiles(Path.GetDirectoryName(_path)!, Path.GetFileName(_path) + ".building-*"))
+            if (!stale.EndsWith("-journal")) DeleteFileSet(stale);
         DeleteFileSet(temp);
         try
         {
             Write(temp, changes with { Deletions = [] }, model, pipelineVersion, ct);
             // Opening the old file once lets SQLite roll back any interrupted transaction, so no stale journal
             // is left next to the path we are about to replace.
-            if (File.Exists(_path)) { using (Open(_path, create: false)) { } }
+            if (File.Exists(_path))
+            {
+                try { using (Open(_path, create: false)) { } }
+                catch (SqliteException) { DeleteFileSet(_path); } // not a usable database: nothing to keep
+            }
             File.Move(temp, _path, overwrite: true);
         }
         finally { DeleteFileSet(temp); }
@@ -212,7 +219,7 @@ public sealed class SqliteStudyIndex : IStudyIndex
                     ChunkCount = r.GetInt32(11),
                     Terms = SparseVector.FromBytes((byte[])r[12]),
                 };
-                studyVectors.Add((record, record.Terms));
+                studyVectors.Add((record, record.Terms!));
             }
         }
         using (var cmd = c.CreateCommand())
