@@ -92,11 +92,11 @@ public sealed class InMemoryHybridSearch
 
         var fused = new Dictionary<int, (double Score, int? SparseRank, int? DenseRank)>();
         for (var r = 0; r < sparseTop.Length; r++)
-            fused[sparseTop[r]] = (query.SparseWeight / (query.RrfK + r), r + 1, null);
+            fused[sparseTop[r]] = (Rrf.Score(r, query.RrfK, query.SparseWeight), r + 1, null);
         for (var r = 0; r < denseTop.Length; r++)
         {
             var prior = fused.GetValueOrDefault(denseTop[r]);
-            fused[denseTop[r]] = (prior.Score + query.DenseWeight / (query.RrfK + r), prior.SparseRank, r + 1);
+            fused[denseTop[r]] = (prior.Score + Rrf.Score(r, query.RrfK, query.DenseWeight), prior.SparseRank, r + 1);
         }
 
         var hits = fused

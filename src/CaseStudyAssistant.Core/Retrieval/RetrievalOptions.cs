@@ -6,12 +6,12 @@ public sealed class RetrievalOptions
     public int Top { get; set; } = 8;
     /// <summary>Candidates taken from each of the sparse and dense rankings before fusion.</summary>
     public int CandidatePool { get; set; } = 100;
-    /// <summary>Reciprocal rank fusion constant: score = Σ weight / (k + rank), rank counted from 0 as Qdrant does.</summary>
+    /// <summary>Reciprocal rank fusion constant (see <see cref="Rrf"/>).</summary>
     public int RrfK { get; set; } = 60;
     /// <summary>At most this many chunks of one study, so answers can draw on several studies.</summary>
     public int MaxChunksPerStudy { get; set; } = 2;
     /// <summary>Fusion weight of the study-level (whole-study BM25) ranking; 0 turns it off.</summary>
-    public double StudyWeight { get; set; } = 0.5;
+    public double StudyWeight { get; set; } = 0.7;
     /// <summary>Fusion weight of the sparse (BM25) ranking.</summary>
     public double SparseWeight { get; set; } = 1.0;
     /// <summary>Fusion weight of the dense ranking; 0 turns the dense leg off.</summary>

@@ -77,7 +77,7 @@ public sealed class Retriever(IStudyIndex index, IEmbeddingGenerator<string, Emb
     {
         if (studyRanks.Count == 0 || options.StudyWeight <= 0) return hits.ToList();
         return hits
-            .Select(h => studyRanks.TryGetValue(h.Study.Id, out var rank) ? h with { Score = h.Score + options.StudyWeight / (options.RrfK + rank) } : h)
+            .Select(h => studyRanks.TryGetValue(h.Study.Id, out var rank) ? h with { Score = h.Score + Rrf.Score(rank, options.RrfK, options.StudyWeight) } : h)
             .OrderByDescending(h => h.Score).ThenBy(h => h.Chunk.Id, StringComparer.Ordinal)
             .ToList();
     }
