@@ -1,4 +1,5 @@
 using CaseStudyAssistant.Configuration;
+using CaseStudyAssistant.Qdrant;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -21,6 +22,8 @@ public static class CliHost
         });
         builder.Configuration.Sources.Clear();
         builder.Configuration
+            // Qdrant's conventional variable, below everything else in precedence.
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Index:Qdrant:Url"] = Environment.GetEnvironmentVariable("QDRANT_URL") }.Where(kv => !string.IsNullOrEmpty(kv.Value)))
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
             .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
             .AddEnvironmentVariables("CSA_")
@@ -31,6 +34,15 @@ public static class CliHost
         var settings = new CsaSettings();
         builder.Configuration.Bind(settings);
         configure?.Invoke(builder.Services);
+        if (settings.Index.Store.Equals("qdrant", StringComparison.OrdinalIgnoreCase))
+        {
+            var qdrant = new QdrantOptions();
+            builder.Configuration.GetSection("Index:Qdrant").Bind(qdrant);
+            // Secrets come from the environment only, never from a settings file.
+            qdrant.ApiKey = Environment.GetEnvironmentVariable("QDRANT_API_KEY") is { Length: > 0 } key ? key
+                : Environment.GetEnvironmentVariable("CSA_INDEX__QDRANT__APIKEY") is { Length: > 0 } key2 ? key2 : null;
+            builder.Services.AddQdrantStudyIndex(qdrant);
+        }
         builder.Services.AddCaseStudyAssistant(settings);
         return builder.Build();
     }

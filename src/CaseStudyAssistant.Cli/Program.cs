@@ -30,6 +30,7 @@ static int Report(Exception e)
     switch (e)
     {
         case CliError c: Terminal.Error(c.Message, c.Hint); return c.ExitCode;
+        case StoreException s: Terminal.Error(s.Message, s.Hint); return ExitCodes.Error;
         case IndexMismatchException m: Terminal.Error(m.Message, "csa ingest --rebuild"); return ExitCodes.Error;
         case CorpusFormatException f: Terminal.Error(f.Message, null); return ExitCodes.Error;
         case DirectoryNotFoundException d: Terminal.Error(d.Message, "check the folder path"); return ExitCodes.Error;

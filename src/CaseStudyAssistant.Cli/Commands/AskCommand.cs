@@ -12,9 +12,10 @@ public static class AskCommand
         var top = new Option<int?>("--top") { Description = "How many chunks to retrieve (default 8)" };
         var explain = new Option<bool>("--explain") { Description = "Show why each chunk ranked (sparse rank, dense rank, fused score, matched terms)" };
         var json = CommonOptions.Json();
-        var index = CommonOptions.Index();
+        var store = new CommonOptions.Store();
         var filters = new CommonOptions.Filters();
-        var command = new Command("ask", "Answer a question from the case studies, with citations") { question, top, json, explain, index };
+        var command = new Command("ask", "Answer a question from the case studies, with citations") { question, top, json, explain };
+        store.AddTo(command);
         filters.AddTo(command);
         command.SetAction(async (r, ct) =>
         {
@@ -23,7 +24,7 @@ public static class AskCommand
             var n = r.GetValue(top);
             if (n is < 1 or > 200) throw new CliError($"--top must be between 1 and 200, got {n}");
             var filter = filters.Read(r);
-            using var host = CliHost.Build(CommonOptions.Overrides(r, index));
+            using var host = CliHost.Build(store.Overrides(r));
             await IngestRunner.EnsureIndexedAsync(host.Services, ct);
             var answer = await host.Services.GetRequiredService<Assistant>().AskAsync(text, filter, n, ct);
             if (r.GetValue(json)) Output.WriteJson(Output.ToJson(answer));

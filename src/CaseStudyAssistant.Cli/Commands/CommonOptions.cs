@@ -6,7 +6,27 @@ namespace CaseStudyAssistant.Cli.Commands;
 /// <summary>Flags shared by several commands, and how they map onto configuration keys.</summary>
 public static class CommonOptions
 {
-    public static Option<string?> Index() => new("--index") { Description = "Index file (default .csa/index.db; config Index:Path, env CSA_INDEX__PATH)" };
+    /// <summary>Where the index lives: --index for the embedded file, --store and --qdrant-url to use Qdrant.</summary>
+    public sealed class Store
+    {
+        public readonly Option<string?> Index = new("--index") { Description = "Embedded index file (default .csa/index.db; config Index:Path, env CSA_INDEX__PATH)" };
+        public readonly Option<string?> Kind = new("--store") { Description = "embedded (default) or qdrant (config Index:Store)" };
+        public readonly Option<string?> QdrantUrl = new("--qdrant-url") { Description = "Qdrant REST URL, e.g. http://localhost:6333 (config Index:Qdrant:Url, env QDRANT_URL)" };
+
+        public Store() => Kind.AcceptOnlyFromAmong("embedded", "qdrant");
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(Index); command.Options.Add(Kind); command.Options.Add(QdrantUrl);
+        }
+
+        public Dictionary<string, string?> Overrides(ParseResult r, string? indexPath = null) => new()
+        {
+            ["Index:Path"] = indexPath ?? r.GetValue(Index),
+            ["Index:Store"] = r.GetValue(Kind) ?? (r.GetValue(QdrantUrl) is not null ? "qdrant" : null),
+            ["Index:Qdrant:Url"] = r.GetValue(QdrantUrl),
+        };
+    }
 
     public static Option<string[]> Corpus() => new("--corpus") { Description = "Corpus folder to read (repeatable); default: the project's corpus/", Arity = ArgumentArity.ZeroOrMore };
 
@@ -42,8 +62,4 @@ public static class CommonOptions
         private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
     }
 
-    public static Dictionary<string, string?> Overrides(ParseResult r, Option<string?> index) => new()
-    {
-        ["Index:Path"] = r.GetValue(index),
-    };
 }

@@ -11,7 +11,7 @@ public static class EvalCommand
         var questions = new Option<string>("--questions") { Description = "Labelled questions (JSONL: id, question, relevant, type, answer_facts)", Required = true };
         var corpus = CommonOptions.Corpus();
         corpus.Description = "Ingest these folders first (into a temporary index unless --index is given); the index then holds exactly them";
-        var index = CommonOptions.Index();
+        var store = new CommonOptions.Store();
         var top = new Option<int>("--top") { Description = "K for the pass/fail check of each question (default 10)", DefaultValueFactory = _ => 10 };
         var retriever = new Option<string>("--retriever") { Description = "default (hybrid) or fts5 (SQLite FTS5 BM25 over whole studies)", DefaultValueFactory = _ => "default" };
         retriever.AcceptOnlyFromAmong("default", "fts5");
@@ -22,7 +22,8 @@ public static class EvalCommand
         var min = new Option<string[]>("--min") { Description = "Gate METRIC=VALUE: fail (exit 1) when the metric is below VALUE (repeatable)", Arity = ArgumentArity.ZeroOrMore };
         var max = new Option<string[]>("--max") { Description = "Gate METRIC=VALUE: fail (exit 1) when the metric is above VALUE (repeatable)", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("eval", "Score retrieval and answers against labelled questions; gate CI on the results")
-            { questions, corpus, index, top, retriever, json, junit, markdown, baseline, min, max };
+            { questions, corpus, top, retriever, json, junit, markdown, baseline, min, max };
+        store.AddTo(command);
 
         command.SetAction(async (r, ct) =>
         {
@@ -32,16 +33,17 @@ public static class EvalCommand
             var k = r.GetValue(top);
             if (k < 1) throw new CliError($"--top must be at least 1, got {k}");
             var folders = r.GetValue(corpus) ?? [];
-            var indexPath = r.GetValue(index);
+            var indexPath = r.GetValue(store.Index);
+            var usesQdrant = store.Overrides(r)["Index:Store"] == "qdrant";
             string? temp = null;
-            if (folders.Length > 0 && indexPath is null)
+            if (folders.Length > 0 && indexPath is null && !usesQdrant)
             {
                 temp = Path.Combine(Path.GetTempPath(), $"csa-eval-{Environment.ProcessId}");
                 indexPath = Path.Combine(temp, "eval.db");
             }
             try
             {
-                using var host = CliHost.Build(new Dictionary<string, string?> { ["Index:Path"] = indexPath });
+                using var host = CliHost.Build(store.Overrides(r, indexPath));
                 if (folders.Length > 0)
                 {
                     foreach (var f in folders.Where(f => !Directory.Exists(f))) throw new CliError($"corpus folder not found: {f}", "check the --corpus path");

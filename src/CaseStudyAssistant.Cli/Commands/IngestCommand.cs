@@ -12,12 +12,13 @@ public static class IngestCommand
     {
         var corpus = CommonOptions.Corpus();
         var rebuild = new Option<bool>("--rebuild") { Description = "Build a new index from scratch and swap it in when complete" };
-        var index = CommonOptions.Index();
+        var store = new CommonOptions.Store();
         var json = CommonOptions.Json();
-        var command = new Command("ingest", "Read case studies into the index (incremental: unchanged studies are skipped)") { corpus, rebuild, index, json };
+        var command = new Command("ingest", "Read case studies into the index (incremental: unchanged studies are skipped)") { corpus, rebuild, json };
+        store.AddTo(command);
         command.SetAction(async (r, ct) =>
         {
-            using var host = CliHost.Build(CommonOptions.Overrides(r, index));
+            using var host = CliHost.Build(store.Overrides(r));
             var settings = host.Services.GetRequiredService<CsaSettings>();
             var folders = r.GetValue(corpus) is { Length: > 0 } given ? given.Select(Path.GetFullPath).ToList() : null;
             if (folders is null)

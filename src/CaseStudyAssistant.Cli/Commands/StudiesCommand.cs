@@ -9,14 +9,15 @@ public static class StudiesCommand
     public static Command Create()
     {
         var json = CommonOptions.Json();
-        var index = CommonOptions.Index();
+        var store = new CommonOptions.Store();
         var filters = new CommonOptions.Filters();
-        var command = new Command("studies", "List the studies in the index, optionally filtered") { json, index };
+        var command = new Command("studies", "List the studies in the index, optionally filtered") { json };
+        store.AddTo(command);
         filters.AddTo(command);
         command.SetAction(async (r, ct) =>
         {
             var filter = filters.Read(r);
-            using var host = CliHost.Build(CommonOptions.Overrides(r, index));
+            using var host = CliHost.Build(store.Overrides(r));
             await IngestRunner.EnsureIndexedAsync(host.Services, ct);
             var studies = await host.Services.GetRequiredService<IStudyIndex>().ListStudiesAsync(filter, ct);
             if (r.GetValue(json)) Output.WriteJson(studies.Select(Output.StudySummary).ToList());
@@ -33,11 +34,12 @@ public static class ShowCommand
     {
         var id = new Argument<string>("id") { Description = "The study id (see 'csa studies')" };
         var json = CommonOptions.Json();
-        var index = CommonOptions.Index();
-        var command = new Command("show", "Print one study") { id, json, index };
+        var store = new CommonOptions.Store();
+        var command = new Command("show", "Print one study") { id, json };
+        store.AddTo(command);
         command.SetAction(async (r, ct) =>
         {
-            using var host = CliHost.Build(CommonOptions.Overrides(r, index));
+            using var host = CliHost.Build(store.Overrides(r));
             await IngestRunner.EnsureIndexedAsync(host.Services, ct);
             var studyIndex = host.Services.GetRequiredService<IStudyIndex>();
             var wanted = r.GetValue(id)!.Trim();

@@ -27,7 +27,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<IStudyIndex>(_ => settings.Index.Store.ToLowerInvariant() switch
         {
             "embedded" => new SqliteStudyIndex(settings.Index.Path),
-            var other => throw new ArgumentException($"unknown store '{other}' (Index:Store); use 'embedded'"),
+            var other => throw new ArgumentException($"unknown store '{other}' (Index:Store / --store); use 'embedded' or 'qdrant'"),
         });
         services.TryAddSingleton<IAnswerGenerator>(sp => new ExtractiveAnswerer(sp.GetRequiredService<AnsweringOptions>()));
         services.AddSingleton<CorpusReader>();
