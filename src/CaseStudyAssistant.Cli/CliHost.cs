@@ -1,4 +1,5 @@
 using CaseStudyAssistant.Configuration;
+using CaseStudyAssistant.OpenAI;
 using CaseStudyAssistant.Qdrant;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,7 +44,20 @@ public static class CliHost
                 : Environment.GetEnvironmentVariable("CSA_INDEX__QDRANT__APIKEY") is { Length: > 0 } key2 ? key2 : null;
             builder.Services.AddQdrantStudyIndex(qdrant);
         }
+
+        var llm = new LlmOptions();
+        builder.Configuration.GetSection("Llm").Bind(llm);
+        llm.ApiKey = null; // keys are read from the environment by the provider, never from settings files
+        builder.Services.AddLlm(llm);
+        // A named embedding model is only useful if its ranking takes part in fusion.
+        if (!string.IsNullOrWhiteSpace(llm.EmbeddingModel) && builder.Configuration["Retrieval:DenseWeight"] is null)
+            settings.Retrieval.DenseWeight = 1.0;
+
+        var telemetry = builder.Configuration.GetValue<bool>("Telemetry:Console");
+        if (telemetry) builder.Services.AddSingleton<TelemetryConsole>();
         builder.Services.AddCaseStudyAssistant(settings);
-        return builder.Build();
+        var host = builder.Build();
+        if (telemetry) host.Services.GetRequiredService<TelemetryConsole>();
+        return host;
     }
 }

@@ -32,8 +32,43 @@ public static class Output
         retrieved = a.Retrieved.Select(r => new { docId = r.DocId, chunkId = r.ChunkId, heading = r.Heading, score = Math.Round(r.Score, 6), sparseRank = r.SparseRank, denseRank = r.DenseRank, studyRank = r.StudyRank, matchedTerms = r.MatchedTerms }),
         removedCitations = a.RemovedCitations,
         unsupportedSentences = a.UnsupportedSentences,
+        followUps = a.FollowUps,
+        notice = a.Notice,
+        prompts = a.Prompts.Select(p => new { name = p.Name, hash = p.Hash }),
+        usage = a.Usage is { } u ? new { inputTokens = u.InputTokens, outputTokens = u.OutputTokens } : null,
         timingsMs = a.TimingsMs,
     };
+
+    /// <summary>
+    /// After a streamed answer: what the stream did not show (the extractive fallback, a notice, citations removed,
+    /// sentences flagged), then the Sources list of cited studies.
+    /// </summary>
+    public static void FinishAnswer(Answer a, string streamed, bool explain)
+    {
+        if (streamed.Trim() != a.Text.Trim() && (a.Mode == AnswerModes.Extractive || streamed.Length == 0))
+        {
+            if (streamed.Length > 0) Console.WriteLine();
+            if (a.Notice is not null) Console.Error.WriteLine($"note: {a.Notice}");
+            Console.WriteLine(a.Text);
+        }
+        else
+        {
+            Console.WriteLine();
+            if (a.Notice is not null) Console.Error.WriteLine($"note: {a.Notice}");
+        }
+        if (a.RemovedCitations.Count > 0) Console.Error.WriteLine($"note: removed citation(s) {string.Join(", ", a.RemovedCitations)}: no such source was given to the model");
+        foreach (var s in a.UnsupportedSentences) Console.Error.WriteLine($"note: not supported by its cited source: \"{s}\"");
+        PrintSources(a);
+        if (explain) PrintExplain(a);
+    }
+
+    private static void PrintSources(Answer a)
+    {
+        if (a.Citations.Count == 0) return;
+        Console.WriteLine();
+        Console.WriteLine("Sources:");
+        foreach (var c in a.Citations) Console.WriteLine(c.SourceLine);
+    }
 
     public static object ToJson(IngestReport r) => new
     {
@@ -42,16 +77,8 @@ public static class Output
         chunks = r.Chunks, seconds = Math.Round(r.Seconds, 3),
     };
 
-    public static void PrintAnswer(Answer a, bool explain)
+    private static void PrintExplain(Answer a)
     {
-        Console.WriteLine(a.Text);
-        if (a.Citations.Count > 0)
-        {
-            Console.WriteLine();
-            Console.WriteLine("Sources:");
-            foreach (var c in a.Citations) Console.WriteLine(c.SourceLine);
-        }
-        if (!explain) return;
         Console.WriteLine();
         Console.WriteLine($"Retrieval (evidence {a.Evidence:0.00}; {a.TimingsMs.GetValueOrDefault("search"):0.00} ms search):");
         Console.WriteLine($"{"#",3}  {"fused",8}  {"sparse",6}  {"dense",6}  {"study",6}  chunk / matched terms");

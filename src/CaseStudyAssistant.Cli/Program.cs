@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CaseStudyAssistant.Answering;
 using CaseStudyAssistant.Cli;
 using CaseStudyAssistant.Cli.Commands;
 using CaseStudyAssistant.Corpus;
@@ -13,6 +14,7 @@ var root = new RootCommand("csa — answers ML/LLM system-design questions from 
     ShowCommand.Create(),
     BenchCommand.Create(),
     EvalCommand.Create(),
+    ChatCommand.Create(),
 };
 
 try
@@ -31,6 +33,8 @@ static int Report(Exception e)
     {
         case CliError c: Terminal.Error(c.Message, c.Hint); return c.ExitCode;
         case StoreException s: Terminal.Error(s.Message, s.Hint); return ExitCodes.Error;
+        case LlmException l: Terminal.Error(l.Message, l.Hint); return ExitCodes.Error;
+        case PromptException p: Terminal.Error(p.Message, p.Hint); return ExitCodes.Error;
         case IndexMismatchException m: Terminal.Error(m.Message, "csa ingest --rebuild"); return ExitCodes.Error;
         case CorpusFormatException f: Terminal.Error(f.Message, null); return ExitCodes.Error;
         case DirectoryNotFoundException d: Terminal.Error(d.Message, "check the folder path"); return ExitCodes.Error;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text;
 using CaseStudyAssistant.Answering;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -13,9 +14,11 @@ public static class AskCommand
         var explain = new Option<bool>("--explain") { Description = "Show why each chunk ranked (sparse rank, dense rank, fused score, matched terms)" };
         var json = CommonOptions.Json();
         var store = new CommonOptions.Store();
+        var llm = new CommonOptions.Llm();
         var filters = new CommonOptions.Filters();
         var command = new Command("ask", "Answer a question from the case studies, with citations") { question, top, json, explain };
         store.AddTo(command);
+        llm.AddTo(command);
         filters.AddTo(command);
         command.SetAction(async (r, ct) =>
         {
@@ -24,11 +27,22 @@ public static class AskCommand
             var n = r.GetValue(top);
             if (n is < 1 or > 200) throw new CliError($"--top must be between 1 and 200, got {n}");
             var filter = filters.Read(r);
-            using var host = CliHost.Build(store.Overrides(r));
+            var overrides = store.Overrides(r);
+            llm.AddOverrides(r, overrides);
+            using var host = CliHost.Build(overrides);
             await IngestRunner.EnsureIndexedAsync(host.Services, ct);
-            var answer = await host.Services.GetRequiredService<Assistant>().AskAsync(text, filter, n, ct);
-            if (r.GetValue(json)) Output.WriteJson(Output.ToJson(answer));
-            else Output.PrintAnswer(answer, r.GetValue(explain));
+            var assistant = host.Services.GetRequiredService<Assistant>();
+            if (r.GetValue(json))
+            {
+                Output.WriteJson(Output.ToJson(await assistant.AskAsync(text, filter, n, ct)));
+                return ExitCodes.Ok;
+            }
+
+            // Text streams to the terminal as the model writes it.
+            var streamed = new StringBuilder();
+            var stream = new AnswerStream { OnText = t => { Console.Write(t); Console.Out.Flush(); streamed.Append(t); } };
+            var answer = await assistant.AskAsync(text, filter, n, ct, stream);
+            Output.FinishAnswer(answer, streamed.ToString(), r.GetValue(explain));
             return ExitCodes.Ok;
         });
         return command;

@@ -30,6 +30,34 @@ public static class CommonOptions
 
     public static Option<string[]> Corpus() => new("--corpus") { Description = "Corpus folder to read (repeatable); default: the project's corpus/", Arity = ArgumentArity.ZeroOrMore };
 
+    /// <summary>Which language model writes answers; nothing configured means the offline extractive answer.</summary>
+    public sealed class Llm
+    {
+        public readonly Option<string?> Provider = new("--llm") { Description = "openai, azure, ollama or compatible (config Llm:Provider); key from CSA_LLM_API_KEY or the provider's variable" };
+        public readonly Option<string?> Endpoint = new("--llm-endpoint") { Description = "Base URL of the model server (config Llm:Endpoint)" };
+        public readonly Option<string?> ChatModel = new("--chat-model") { Description = "Chat model (Azure: deployment) (config Llm:ChatModel)" };
+        public readonly Option<string?> EmbeddingModel = new("--embedding-model") { Description = "Embedding model; without it embeddings stay offline (config Llm:EmbeddingModel)" };
+        public readonly Option<bool> Telemetry = new("--telemetry") { Description = "Print OpenTelemetry spans and metrics to stderr" };
+
+        public Llm() => Provider.AcceptOnlyFromAmong("none", "openai", "azure", "ollama", "compatible");
+
+        public void AddTo(Command command, bool chat = true)
+        {
+            command.Options.Add(Provider); command.Options.Add(Endpoint);
+            if (chat) command.Options.Add(ChatModel);
+            command.Options.Add(EmbeddingModel); command.Options.Add(Telemetry);
+        }
+
+        public void AddOverrides(ParseResult r, Dictionary<string, string?> overrides)
+        {
+            overrides["Llm:Provider"] = r.GetValue(Provider);
+            overrides["Llm:Endpoint"] = r.GetValue(Endpoint);
+            overrides["Llm:ChatModel"] = r.GetValue(ChatModel);
+            overrides["Llm:EmbeddingModel"] = r.GetValue(EmbeddingModel);
+            if (r.GetValue(Telemetry)) overrides["Telemetry:Console"] = "true";
+        }
+    }
+
     public static Option<bool> Json() => new("--json") { Description = "Print one JSON object instead of text" };
 
     public sealed class Filters

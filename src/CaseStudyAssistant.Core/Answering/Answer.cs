@@ -32,4 +32,19 @@ public sealed record Answer
     public IReadOnlyList<string> RemovedCitations { get; init; } = [];
     public IReadOnlyList<string> UnsupportedSentences { get; init; } = [];
     public IReadOnlyDictionary<string, double> TimingsMs { get; init; } = new Dictionary<string, double>();
+    /// <summary>A one-line message for the user, e.g. that the LLM failed and the extractive answer is shown.</summary>
+    public string? Notice { get; init; }
+    /// <summary>The prompt files (and their hashes) that shaped this answer.</summary>
+    public IReadOnlyList<PromptInfo> Prompts { get; init; } = [];
+    public IReadOnlyList<string> FollowUps { get; init; } = [];
+    public LlmUsage? Usage { get; init; }
+}
+
+public sealed record LlmUsage(long? InputTokens, long? OutputTokens);
+
+/// <summary>Callbacks for a streamed answer: the numbered sources first, then text as it is written.</summary>
+public sealed class AnswerStream
+{
+    public Action<IReadOnlyList<Citation>>? OnSources { get; init; }
+    public Action<string>? OnText { get; init; }
 }

@@ -13,4 +13,12 @@ public sealed class AnsweringOptions
     public double RelativeEvidence { get; set; } = 0.8;
     /// <summary>Sentences quoted from each cited study.</summary>
     public int SentencesPerStudy { get; set; } = 3;
+    /// <summary>The chat model's context window, in tokens; sources fill what the prompt and the answer leave.</summary>
+    public int ContextTokens { get; set; } = 8000;
+    /// <summary>Tokens kept free for the model's answer.</summary>
+    public int AnswerTokens { get; set; } = 700;
+    /// <summary>Longest answer the model is asked for, in sentences.</summary>
+    public int MaxSentences { get; set; } = 8;
+    /// <summary>A cited sentence is supported when at least this share of its content words occur in the cited source.</summary>
+    public double SupportOverlap { get; set; } = 0.5;
 }

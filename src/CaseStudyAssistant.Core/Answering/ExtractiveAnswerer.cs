@@ -52,7 +52,7 @@ public sealed partial class ExtractiveAnswerer(AnsweringOptions options) : IAnsw
     private static double Coverage(Candidate c, IReadOnlyDictionary<string, double> weights, double total) =>
         c.Terms.Where(weights.ContainsKey).Sum(t => weights[t]) / total;
 
-    public Task<Answer> GenerateAsync(RetrievalResult retrieval, CancellationToken ct = default)
+    public Task<Answer> GenerateAsync(RetrievalResult retrieval, AnswerStream? stream = null, CancellationToken ct = default)
     {
         var studies = SelectStudies(retrieval, options);
         var wantsNumbers = AsksForNumbers(retrieval.Question);
@@ -76,6 +76,8 @@ public sealed partial class ExtractiveAnswerer(AnsweringOptions options) : IAnsw
             foreach (var c in picked.OrderBy(c => c.Order)) text.Append($"\n- {Clean(c.Sentence)} [{n}]");
         }
 
+        stream?.OnSources?.Invoke(citations);
+        stream?.OnText?.Invoke(text.ToString());
         return Task.FromResult(new Answer
         {
             Question = retrieval.Question,

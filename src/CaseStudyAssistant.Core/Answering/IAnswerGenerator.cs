@@ -6,5 +6,6 @@ namespace CaseStudyAssistant.Answering;
 public interface IAnswerGenerator
 {
     string Mode { get; }
-    Task<Answer> GenerateAsync(RetrievalResult retrieval, CancellationToken ct = default);
+    /// <summary>Writes the answer; with <paramref name="stream"/>, reports the sources before any text, then the text as it comes.</summary>
+    Task<Answer> GenerateAsync(RetrievalResult retrieval, AnswerStream? stream = null, CancellationToken ct = default);
 }

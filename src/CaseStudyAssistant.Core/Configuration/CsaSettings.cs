@@ -16,6 +16,13 @@ public sealed class CsaSettings
     public ChunkingOptions Chunking { get; set; } = new();
     public RetrievalOptions Retrieval { get; set; } = new();
     public AnsweringOptions Answering { get; set; } = new();
+    public PromptSettings Prompts { get; set; } = new();
+}
+
+public sealed class PromptSettings
+{
+    /// <summary>Folder of prompt files; found beside the executable or the solution when not set.</summary>
+    public string? Path { get; set; }
 }
 
 public sealed class IndexSettings

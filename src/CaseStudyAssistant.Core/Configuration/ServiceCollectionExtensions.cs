@@ -29,7 +29,14 @@ public static class ServiceCollectionExtensions
             "embedded" => new SqliteStudyIndex(settings.Index.Path),
             var other => throw new ArgumentException($"unknown store '{other}' (Index:Store / --store); use 'embedded' or 'qdrant'"),
         });
-        services.TryAddSingleton<IAnswerGenerator>(sp => new ExtractiveAnswerer(sp.GetRequiredService<AnsweringOptions>()));
+        services.TryAddSingleton<ExtractiveAnswerer>();
+        services.TryAddSingleton<IAnswerGenerator>(sp => sp.GetRequiredService<ExtractiveAnswerer>());
+        services.TryAddSingleton(_ => new PromptLibrary(PromptLibrary.Locate(settings.Prompts.Path)));
+        services.TryAddSingleton<OfflineQuestionRewriter>();
+        services.TryAddSingleton<OfflineFollowUps>();
+        services.TryAddSingleton<IQuestionRewriter>(sp => sp.GetRequiredService<OfflineQuestionRewriter>());
+        services.TryAddSingleton<IFollowUpSuggester>(sp => sp.GetRequiredService<OfflineFollowUps>());
+        services.TryAddSingleton(_ => new ChatHistoryStore(settings.Index.Path));
         services.AddSingleton<CorpusReader>();
         services.AddSingleton<StructuralChunker>();
         services.AddSingleton<Ingestor>();

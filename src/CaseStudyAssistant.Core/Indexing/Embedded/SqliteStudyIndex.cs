@@ -110,6 +110,7 @@ public sealed class SqliteStudyIndex : IStudyIndex
         try
         {
             Write(temp, changes with { Deletions = [] }, model, pipelineVersion, ct);
+            CarryOverChatHistory(temp);
             // Opening the old file once lets SQLite roll back any interrupted transaction, so no stale journal
             // is left next to the path we are about to replace.
             if (File.Exists(_path))
@@ -120,6 +121,30 @@ public sealed class SqliteStudyIndex : IStudyIndex
             File.Move(temp, _path, overwrite: true);
         }
         finally { DeleteFileSet(temp); }
+    }
+
+    /// <summary>Chat sessions live in the index file too; a rebuild keeps them.</summary>
+    private void CarryOverChatHistory(string temp)
+    {
+        if (!File.Exists(_path)) return;
+        try
+        {
+            using var c = Open(temp, create: false);
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "ATTACH DATABASE $old AS old";
+            cmd.Parameters.AddWithValue("$old", _path);
+            cmd.ExecuteNonQuery();
+            cmd.Parameters.Clear();
+            cmd.CommandText = $"SELECT COUNT(*) FROM old.sqlite_master WHERE type = 'table' AND name = '{Answering.ChatHistoryStore.Table}'";
+            if (Convert.ToInt64(cmd.ExecuteScalar()) > 0)
+            {
+                cmd.CommandText = $"CREATE TABLE main.{Answering.ChatHistoryStore.Table} AS SELECT * FROM old.{Answering.ChatHistoryStore.Table}";
+                cmd.ExecuteNonQuery();
+            }
+            cmd.CommandText = "DETACH DATABASE old";
+            cmd.ExecuteNonQuery();
+        }
+        catch (SqliteException) { } // the old file is not a usable database: nothing to carry over
     }
 
     private static void DeleteFileSet(string path)

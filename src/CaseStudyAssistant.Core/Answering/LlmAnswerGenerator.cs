@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Text;
+using CaseStudyAssistant.Chunking;
+using CaseStudyAssistant.Retrieval;
+using Microsoft.Extensions.AI;
+
+namespace CaseStudyAssistant.Answering;
+
+/// <summary>
+/// Answers through a chat model: the best studies become numbered, delimited sources within the token budget, the
+/// model writes a cited answer (streamed when asked), and the answer is checked — citations to sources it was not
+/// given are removed, unsupported sentences flagged, and only cited sources listed. A transient model failure falls
+/// back to the extractive answer with a notice.
+/// </summary>
+public sealed class LlmAnswerGenerator(
+    IChatClient chat, PromptLibrary prompts, ITokenCounter tokens, AnsweringOptions options, ExtractiveAnswerer fallback) : IAnswerGenerator
+{
+    public const string SystemPrompt = "answer.system", UserPrompt = "answer.user";
+    public const string NotCovered = "NOT_COVERED";
+    private const int MaxSources = 6;
+
+    public string Mode => AnswerModes.Llm;
+
+    public string ModelName => chat.GetService<ChatClientMetadata>()?.DefaultModelId ?? "unknown";
+
+    public async Task<Answer> GenerateAsync(RetrievalResult retrieval, AnswerStream? stream = null, CancellationToken ct = default)
+    {
+        using var activity = Telemetry.Source.StartActivity("csa.prompt.assemble");
+        var system = prompts.Render(SystemPrompt, new Dictionary<string, string> { ["max_sentences"] = options.MaxSentences.ToString() });
+        var budget = options.ContextTokens - options.AnswerTokens - tokens.CountTokens(system) - tokens.CountTokens(retrieval.Question) - 100;
+        var sources = BuildSources(retrieval, budget);
+        var user = prompts.Render(UserPrompt, new Dictionary<string, string>
+        {
+            ["sources"] = CitationValidator.FormatSources(sources),
+            ["question"] = retrieval.Question,
+        });
+        activity?.SetTag("csa.sources", sources.Count);
+        activity?.Dispose();
+        stream?.OnSources?.Invoke(sources.Select(s => s.Citation).ToList());
+
+        var messages = new List<ChatMessage> { new(ChatRole.System, system), new(ChatRole.User, user) };
+        var chatOptions = new ChatOptions { Temperature = 0.1f, MaxOutputTokens = options.AnswerTokens };
+        string text;
+        LlmUsage? usage = null;
+        var clock = Stopwatch.StartNew();
+        using (var generate = Telemetry.Source.StartActivity("csa.llm.generate"))
+        {
+            generate?.SetTag("gen_ai.request.model", ModelName);
+            try
+            {
+                (text, usage) = stream?.OnText is { } onText
+                    ? await StreamAsync(messages, chatOptions, onText, ct)
+                    : await CompleteAsync(messages, chatOptions, ct);
+            }
+            catch (LlmException e) when (e.Transient)
+            {
+                generate?.SetStatus(ActivityStatusCode.Error, e.Message);
+                var offline = await fallback.GenerateAsync(retrieval, null, ct);
+                return offline with { Notice = $"The language model failed ({e.Message}); this is the extractive answer instead." };
+            }
+            Telemetry.RecordGeneration(ModelName, clock.Elapsed.TotalMilliseconds, usage);
+        }
+
+        var promptInfo = new[] { prompts.Info(SystemPrompt), prompts.Info(UserPrompt) };
+        if (text.Trim().StartsWith(NotCovered, StringComparison.Ordinal))
+            return Refusals.For(retrieval) with { Mode = Mode, Model = ModelName, Prompts = promptInfo, Usage = usage };
+
+        var check = CitationValidator.Validate(text, sources, options.SupportOverlap);
+        return new Answer
+        {
+            Question = retrieval.Question,
+            Text = check.Text,
+            Refused = false,
+            Mode = Mode,
+            Model = ModelName,
+            Citations = check.Cited,
+            RemovedCitations = check.Removed,
+            UnsupportedSentences = check.Unsupported,
+            Evidence = retrieval.Evidence.Best,
+            Prompts = promptInfo,
+            Usage = usage,
+            Notice = check.Cited.Count == 0 ? "The model's answer cites no source; treat it with care." : null,
+        };
+    }
+
+    private async Task<(string, LlmUsage?)> CompleteAsync(List<ChatMessage> messages, ChatOptions chatOptions, CancellationToken ct)
+    {
+        var response = await chat.GetResponseAsync(messages, chatOptions, ct);
+        return (response.Text, Usage(response.Usage));
+    }
+
+    /// <summary>Streams text to the caller, holding back the first characters until it is clear they are not the NOT_COVERED marker.</summary>
+    private async Task<(string, LlmUsage?)> StreamAsync(List<ChatMessage> messages, ChatOptions chatOptions, Action<string> onText, CancellationToken ct)
+    {
+        var all = new StringBuilder();
+        var released = 0;
+        UsageDetails? usage = null;
+        await foreach (var update in chat.GetStreamingResponseAsync(messages, chatOptions, ct))
+        {
+            foreach (var content in update.Contents.OfType<UsageContent>()) usage = content.Details;
+            all.Append(update.Text);
+            var held = all.ToString().TrimStart();
+            if (held.Length < NotCovered.Length && NotCovered.StartsWith(held, StringComparison.Ordinal)) continue;
+            if (held.StartsWith(NotCovered, StringComparison.Ordinal)) continue;
+            if (all.Length > released) { onText(all.ToString(released, all.Length - released)); released = all.Length; }
+        }
+        return (all.ToString(), Usage(usage));
+    }
+
+    private static LlmUsage? Usage(UsageDetails? u) => u is null ? null : new LlmUsage(u.InputTokenCount, u.OutputTokenCount);
+
+    /// <summary>One source per study, best first, each with its retrieved passages, while they fit the token budget.</summary>
+    private List<ContextSource> BuildSources(RetrievalResult retrieval, int budget)
+    {
+        var sources = new List<ContextSource>();
+        var used = 0;
+        foreach (var group in retrieval.Chunks.GroupBy(c => c.Study.Id).Take(MaxSources))
+        {
+            var study = group.First().Study;
+            var text = string.Join("\n\n", group.OrderBy(c => c.Chunk.Ordinal).Select(c => $"{c.Chunk.Heading}:\n{c.Chunk.Text}"));
+            var cost = tokens.CountTokens(text) + 40;
+            if (used + cost > budget)
+            {
+                if (sources.Count > 0) break;
+                text = Truncate(text, Math.Max(100, budget - 40));
+                cost = budget;
+            }
+            var first = group.First().Chunk;
+            sources.Add(new ContextSource(new Citation(sources.Count + 1, study.Id, study.Title, study.Company, study.Year, study.SourceUrl, first.Id, first.Heading), text));
+            used += cost;
+        }
+        return sources;
+    }
+
+    private string Truncate(string text, int maxTokens)
+    {
+        var words = text.Split(' ');
+        var lo = 0; var hi = words.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi + 1) / 2;
+            if (tokens.CountTokens(string.Join(' ', words[..mid])) <= maxTokens) lo = mid; else hi = mid - 1;
+        }
+        return string.Join(' ', words[..lo]);
+    }
+}
