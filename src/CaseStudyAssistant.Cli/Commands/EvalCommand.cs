@@ -24,6 +24,8 @@ public static class EvalCommand
         var command = new Command("eval", "Score retrieval and answers against labelled questions; gate CI on the results")
             { questions, corpus, top, retriever, json, junit, markdown, baseline, min, max };
         store.AddTo(command);
+        var llm = new CommonOptions.Llm();
+        llm.AddTo(command);
 
         command.SetAction(async (r, ct) =>
         {
@@ -43,7 +45,9 @@ public static class EvalCommand
             }
             try
             {
-                using var host = CliHost.Build(store.Overrides(r, indexPath));
+                var overrides = store.Overrides(r, indexPath);
+                llm.AddOverrides(r, overrides);
+                using var host = CliHost.Build(overrides);
                 if (folders.Length > 0)
                 {
                     foreach (var f in folders.Where(f => !Directory.Exists(f))) throw new CliError($"corpus folder not found: {f}", "check the --corpus path");
@@ -97,7 +101,8 @@ public static class EvalCommand
         var header = $"{"metric",-20}{"overall",10}{(report.Baseline is null ? "" : $"{"fts5",9}")}" + string.Concat(types.Select(t => $"{Short(t),11}"));
         Console.WriteLine($"{report.N} questions, retriever {report.Retriever}");
         Console.WriteLine(header);
-        foreach (var m in Metrics.All)
+        if (report.LlmAnswers) Console.WriteLine($"answers by {report.Model}; prompts {string.Join(", ", report.Prompts.Select(p => $"{p.Name}@{p.Hash}"))}");
+        foreach (var m in report.LlmAnswers ? [.. Metrics.All, Metrics.UnsupportedRate] : Metrics.All)
         {
             var line = $"{m,-20}{EvalReportWriter.Format(report.Overall[m]),9}";
             if (report.Baseline is not null) line += $"{EvalReportWriter.Format(report.Baseline[m]),9}";

@@ -16,9 +16,13 @@ public static class IngestCommand
         var json = CommonOptions.Json();
         var command = new Command("ingest", "Read case studies into the index (incremental: unchanged studies are skipped)") { corpus, rebuild, json };
         store.AddTo(command);
+        var llm = new CommonOptions.Llm();
+        llm.AddTo(command, chat: false);
         command.SetAction(async (r, ct) =>
         {
-            using var host = CliHost.Build(store.Overrides(r));
+            var overrides = store.Overrides(r);
+            llm.AddOverrides(r, overrides);
+            using var host = CliHost.Build(overrides);
             var settings = host.Services.GetRequiredService<CsaSettings>();
             var folders = r.GetValue(corpus) is { Length: > 0 } given ? given.Select(Path.GetFullPath).ToList() : null;
             if (folders is null)

@@ -6,12 +6,14 @@ public static class Metrics
     public const string RefusalRate = "refusal_rate", FalseRefusalRate = "false_refusal_rate";
     public const string CitationPrecision = "citation_precision", FactRecall = "fact_recall";
     public const string LatencyP50 = "latency_ms_p50", LatencyP95 = "latency_ms_p95";
+    /// <summary>Only with an LLM: share of cited sentences the support check flagged.</summary>
+    public const string UnsupportedRate = "unsupported_sentence_rate";
 
     public static readonly string[] All = [Recall5, Recall10, Hit5, Mrr10, Ndcg10, RefusalRate, FalseRefusalRate, CitationPrecision, FactRecall, LatencyP50, LatencyP95];
     public static readonly string[] Retrieval = [Recall5, Recall10, Hit5, Mrr10, Ndcg10];
 
     /// <summary>Metrics where a smaller value is better (gated with --max rather than --min).</summary>
-    public static bool LowerIsBetter(string metric) => metric is FalseRefusalRate or LatencyP50 or LatencyP95;
+    public static bool LowerIsBetter(string metric) => metric is FalseRefusalRate or LatencyP50 or LatencyP95 or UnsupportedRate;
 }
 
 /// <summary>What happened to one question.</summary>
@@ -33,6 +35,10 @@ public sealed record QuestionResult
     public double? Evidence { get; init; }
     public double? LatencyMs { get; init; }
     public string? Answer { get; init; }
+    public string? Mode { get; init; }
+    /// <summary>LLM answers: sentences that cite a source, and how many of them the support check flagged.</summary>
+    public int CitedSentences { get; init; }
+    public int UnsupportedSentences { get; init; }
 }
 
 public sealed record EvalReport
@@ -45,5 +51,9 @@ public sealed record EvalReport
     /// <summary>The FTS5 baseline's retrieval metrics on the same questions, for the side-by-side view.</summary>
     public IReadOnlyDictionary<string, double?>? Baseline { get; init; }
     public IReadOnlyList<string> Warnings { get; init; } = [];
+    /// <summary>Set when answers came from a language model: its name and the prompts used.</summary>
+    public string? Model { get; init; }
+    public IReadOnlyList<Answering.PromptInfo> Prompts { get; init; } = [];
+    public bool LlmAnswers => Model is not null;
     public int N => Questions.Count;
 }

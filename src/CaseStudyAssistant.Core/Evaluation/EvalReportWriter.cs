@@ -15,6 +15,13 @@ public static class EvalReportWriter
     {
         var root = new JsonObject();
         foreach (var m in Metrics.All) root[m] = report.Overall[m];
+        // With a language model: its unsupported-sentence rate, and which model and prompts produced the answers.
+        if (report.LlmAnswers)
+        {
+            root[Metrics.UnsupportedRate] = report.Overall[Metrics.UnsupportedRate];
+            root["model"] = report.Model;
+            root["prompts"] = new JsonArray(report.Prompts.Select(p => (JsonNode)new JsonObject { ["name"] = p.Name, ["hash"] = p.Hash }).ToArray());
+        }
         var byType = new JsonObject();
         foreach (var (type, metrics) in report.ByType)
         {
@@ -75,12 +82,13 @@ public static class EvalReportWriter
         var sb = new StringBuilder();
         sb.AppendLine($"### {title}");
         sb.AppendLine();
-        sb.AppendLine($"{report.N} questions · retriever `{report.Retriever}` · top {report.TopK}");
+        sb.AppendLine($"{report.N} questions · retriever `{report.Retriever}` · top {report.TopK}" +
+            (report.LlmAnswers ? $" · model `{report.Model}` · prompts {string.Join(", ", report.Prompts.Select(p => $"`{p.Name}@{p.Hash}`"))}" : " · offline answers"));
         sb.AppendLine();
         var types = report.ByType.Keys.ToList();
         sb.AppendLine($"| metric | overall |{(report.Baseline is null ? "" : " FTS5 baseline |")} {string.Join(" | ", types)} |");
         sb.AppendLine($"|---|---|{(report.Baseline is null ? "" : "---|")}{string.Concat(types.Select(_ => "---|"))}");
-        foreach (var m in Metrics.All)
+        foreach (var m in report.LlmAnswers ? [.. Metrics.All, Metrics.UnsupportedRate] : Metrics.All)
         {
             sb.Append($"| {m} | {Format(report.Overall[m])} |");
             if (report.Baseline is not null) sb.Append($" {Format(report.Baseline[m])} |");

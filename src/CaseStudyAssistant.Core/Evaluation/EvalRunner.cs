@@ -24,6 +24,8 @@ public sealed class EvalRunner(IStudyIndex index, Retriever retriever, Assistant
         using var fts = new Fts5Baseline(studies);
         var depth = Math.Max(RankDepth, topK);
         var results = new List<QuestionResult>();
+        string? model = null;
+        IReadOnlyList<PromptInfo> prompts = [];
         var baselineResults = new List<QuestionResult>();
         foreach (var item in items)
         {
@@ -48,7 +50,11 @@ public sealed class EvalRunner(IStudyIndex index, Retriever retriever, Assistant
                 Evidence = Math.Round(answer.Evidence, 4),
                 LatencyMs = Math.Round(latency, 3),
                 Answer = answer.Text,
+                Mode = answer.Mode,
+                CitedSentences = answer.Mode == AnswerModes.Llm ? Chunking.SentenceSplitter.Split(answer.Text).Count(s => s.Contains('[')) : 0,
+                UnsupportedSentences = answer.UnsupportedSentences.Count,
             });
+            if (answer.Mode == AnswerModes.Llm) { model = answer.Model; prompts = answer.Prompts; }
             progress?.Report(results.Count);
         }
 
@@ -62,6 +68,8 @@ public sealed class EvalRunner(IStudyIndex index, Retriever retriever, Assistant
             Questions = results,
             Baseline = kind == RetrieverKind.Fts5 ? null : Aggregate(baselineResults, topK),
             Warnings = warnings,
+            Model = model,
+            Prompts = prompts,
         };
     }
 
@@ -95,6 +103,8 @@ public sealed class EvalRunner(IStudyIndex index, Retriever retriever, Assistant
                 .Select(r => r.FactsFound.Count / (double)(r.FactsFound.Count + r.FactsMissed.Count))) : null,
             [Metrics.LatencyP50] = latencies.Count == 0 ? null : Math.Round(RankingMetrics.Percentile(latencies, 0.5), 3),
             [Metrics.LatencyP95] = latencies.Count == 0 ? null : Math.Round(RankingMetrics.Percentile(latencies, 0.95), 3),
+            [Metrics.UnsupportedRate] = results.Sum(r => r.CitedSentences) is var cited and > 0
+                ? Math.Round(results.Sum(r => r.UnsupportedSentences) / (double)cited, 4) : null,
         };
     }
 }
