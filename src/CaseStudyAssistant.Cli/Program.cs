@@ -15,6 +15,7 @@ var root = new RootCommand("csa — answers ML/LLM system-design questions from 
     BenchCommand.Create(),
     EvalCommand.Create(),
     ChatCommand.Create(),
+    PracticeCommand.Create(),
 };
 
 try

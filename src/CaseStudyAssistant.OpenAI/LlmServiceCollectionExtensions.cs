@@ -24,6 +24,8 @@ public static class LlmServiceCollectionExtensions
             services.AddSingleton<IAnswerGenerator>(sp => new LlmAnswerGenerator(chat, sp.GetRequiredService<PromptLibrary>(),
                 sp.GetRequiredService<ITokenCounter>(), sp.GetRequiredService<AnsweringOptions>(), sp.GetRequiredService<ExtractiveAnswerer>()));
             services.AddSingleton<IQuestionRewriter>(sp => new LlmQuestionRewriter(chat, sp.GetRequiredService<PromptLibrary>(), sp.GetRequiredService<OfflineQuestionRewriter>()));
+            services.AddSingleton<Practice.IPracticeGenerator>(sp => new Practice.LlmPracticeGenerator(chat, sp.GetRequiredService<PromptLibrary>(),
+                sp.GetRequiredService<Practice.StudySelector>(), sp.GetRequiredService<Practice.OfflinePracticeGenerator>()));
             services.AddSingleton<IFollowUpSuggester>(sp => new LlmFollowUps(chat, sp.GetRequiredService<PromptLibrary>(), sp.GetRequiredService<OfflineFollowUps>()));
         }
         if (provider.Embeddings is { } embeddings) services.AddSingleton(embeddings);

@@ -37,6 +37,10 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<IQuestionRewriter>(sp => sp.GetRequiredService<OfflineQuestionRewriter>());
         services.TryAddSingleton<IFollowUpSuggester>(sp => sp.GetRequiredService<OfflineFollowUps>());
         services.TryAddSingleton(_ => new ChatHistoryStore(settings.Index.Path));
+        services.TryAddSingleton<Practice.StudySelector>();
+        services.TryAddSingleton<Practice.OfflinePracticeGenerator>();
+        services.TryAddSingleton<Practice.IPracticeGenerator>(sp => sp.GetRequiredService<Practice.OfflinePracticeGenerator>());
+        services.TryAddSingleton(sp => new Practice.InterviewCoach(sp.GetRequiredService<PromptLibrary>(), sp.GetService<Microsoft.Extensions.AI.IChatClient>()));
         services.AddSingleton<CorpusReader>();
         services.AddSingleton<StructuralChunker>();
         services.AddSingleton<Ingestor>();

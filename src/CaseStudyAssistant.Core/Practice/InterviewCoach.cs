@@ -1,0 +1,32 @@
+using CaseStudyAssistant.Answering;
+using Microsoft.Extensions.AI;
+
+namespace CaseStudyAssistant.Practice;
+
+/// <summary>
+/// Feedback on a candidate's answer: which rubric points it covered and missed (always, offline), plus a short
+/// commentary from the chat model when one is configured.
+/// </summary>
+public sealed class InterviewCoach(PromptLibrary prompts, IChatClient? chat = null)
+{
+    public const string PromptName = "practice-feedback";
+
+    public async Task<(CoverageFeedback Coverage, string? Commentary)> ReviewAsync(PracticeItem item, string question, string answer, CancellationToken ct = default)
+    {
+        var coverage = RubricCoverage.Assess(answer, item.StrongAnswerCovers);
+        if (chat is null || string.IsNullOrWhiteSpace(answer)) return (coverage, null);
+        var prompt = prompts.Render(PromptName, new Dictionary<string, string>
+        {
+            ["question"] = question,
+            ["study"] = item.Citations.FirstOrDefault()?.Title ?? "",
+            ["rubric"] = string.Join("\n", item.StrongAnswerCovers.Select(c => "- " + c)),
+            ["answer"] = answer,
+        });
+        try
+        {
+            var response = await chat.GetResponseAsync([new ChatMessage(ChatRole.User, prompt)], new ChatOptions { Temperature = 0.2f, MaxOutputTokens = 300 }, ct);
+            return (coverage, response.Text.Trim());
+        }
+        catch (LlmException e) when (e.Transient) { return (coverage, null); }
+    }
+}
