@@ -10,34 +10,11 @@ namespace CaseStudyAssistant.Cli;
 /// <summary>How results look on stdout: readable text, or JSON with stable keys.</summary>
 public static class Output
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    };
+    public static readonly JsonSerializerOptions Json = Web.Contracts.Json.Options;
 
     public static void WriteJson(object value) => Console.WriteLine(JsonSerializer.Serialize(value, Json));
 
-    public static object ToJson(Answer a) => new
-    {
-        question = a.Question,
-        answer = a.Text,
-        refused = a.Refused,
-        mode = a.Mode,
-        model = a.Model,
-        evidence = Math.Round(a.Evidence, 4),
-        citations = a.Citations.Select(c => new { n = c.N, docId = c.DocId, title = c.Title, company = c.Company, year = c.Year, url = c.Url, chunkId = c.ChunkId, heading = c.Heading }),
-        nearest = a.Nearest.Select(s => new { docId = s.DocId, title = s.Title, company = s.Company, year = s.Year, url = s.Url }),
-        retrieved = a.Retrieved.Select(r => new { docId = r.DocId, chunkId = r.ChunkId, heading = r.Heading, score = Math.Round(r.Score, 6), sparseRank = r.SparseRank, denseRank = r.DenseRank, studyRank = r.StudyRank, matchedTerms = r.MatchedTerms }),
-        removedCitations = a.RemovedCitations,
-        unsupportedSentences = a.UnsupportedSentences,
-        followUps = a.FollowUps,
-        notice = a.Notice,
-        prompts = a.Prompts.Select(p => new { name = p.Name, hash = p.Hash }),
-        usage = a.Usage is { } u ? new { inputTokens = u.InputTokens, outputTokens = u.OutputTokens } : null,
-        timingsMs = a.TimingsMs,
-    };
+    public static object ToJson(Answer a) => Web.Contracts.Json.Answer(a);
 
     /// <summary>
     /// After a streamed answer: what the stream did not show (the extractive fallback, a notice, citations removed,
@@ -92,16 +69,9 @@ public static class Output
 
     private static string Rank(int? rank) => rank is { } n ? n.ToString() : "-";
 
-    public static object StudySummary(StudyRecord s) => new
-    {
-        id = s.Id, title = s.Title, company = s.Company, industry = s.Industry, category = s.Category, year = s.Year, tags = s.Tags, url = s.SourceUrl,
-    };
+    public static object StudySummary(StudyRecord s) => Web.Contracts.Json.StudySummary(s);
 
-    public static object StudyDetail(StudyRecord s) => new
-    {
-        id = s.Id, title = s.Title, company = s.Company, industry = s.Industry, category = s.Category, year = s.Year, tags = s.Tags, url = s.SourceUrl,
-        sourcePath = s.SourcePath, chunks = s.ChunkCount, sections = s.Sections.Select(x => new { heading = x.Heading, text = x.Text }),
-    };
+    public static object StudyDetail(StudyRecord s) => Web.Contracts.Json.StudyDetail(s);
 
     public static void PrintStudies(IReadOnlyList<StudyRecord> studies, SearchFilter filter)
     {

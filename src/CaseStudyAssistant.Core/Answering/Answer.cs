@@ -1,7 +1,7 @@
 namespace CaseStudyAssistant.Answering;
 
 /// <summary>A numbered source that the answer text cites as <c>[n]</c>.</summary>
-public sealed record Citation(int N, string DocId, string Title, string Company, int? Year, string? Url, string ChunkId, string Heading)
+public sealed record Citation(int N, string DocId, string Title, string Company, int? Year, string? Url, string ChunkId, string Heading, string? Passage = null)
 {
     public string SourceLine => $"[{N}] {Title} — {Company}{(Year is { } y ? $", {y}" : "")}{(Url is null ? "" : $" — {Url}")}";
 }
