@@ -17,6 +17,7 @@ var root = new RootCommand("csa — answers ML/LLM system-design questions from 
     ChatCommand.Create(),
     PracticeCommand.Create(),
     ServeCommand.Create(),
+    LoadTestCommand.Create(),
 };
 
 try

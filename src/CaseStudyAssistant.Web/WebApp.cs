@@ -126,18 +126,24 @@ public static class WebApp
             string.IsNullOrWhiteSpace(q) ? "the question is empty"
             : q.Length > web.MaxQuestionChars ? $"the question is {q.Length} characters long; the limit is {web.MaxQuestionChars}" : null;
 
-        api.MapPost("/ask", async (AskRequest request, Assistant assistant, CancellationToken ct) =>
+        api.MapPost("/ask", async (AskRequest request, Assistant assistant, IFollowUpSuggester followUps, CancellationToken ct) =>
         {
             if (CheckQuestion(request.Question) is { } problem) return Bad(problem);
             if (request.Top is < 1 or > 50) return Bad("top must be between 1 and 50");
             var answer = await assistant.AskAsync(request.Question!, request.Filters?.ToFilter(), request.Top, ct);
+            answer = answer with { FollowUps = await followUps.SuggestAsync(answer, ct) };
             return Results.Json(Json.Answer(answer), Json.Options);
         }).WithSummary("Answer a question with citations (the same object as csa ask --json)");
 
-        api.MapPost("/ask/stream", async (AskRequest request, Assistant assistant, HttpContext http, CancellationToken ct) =>
+        api.MapPost("/ask/stream", async (AskRequest request, Assistant assistant, IFollowUpSuggester followUps, HttpContext http, CancellationToken ct) =>
         {
             if (CheckQuestion(request.Question) is { } problem) { await Bad(problem).ExecuteAsync(http); return; }
-            await StreamAnswerAsync(http, (stream, token) => assistant.AskAsync(request.Question!, request.Filters?.ToFilter(), request.Top, token, stream), ct);
+            if (request.Top is < 1 or > 50) { await Bad("top must be between 1 and 50").ExecuteAsync(http); return; }
+            await StreamAnswerAsync(http, async (stream, token) =>
+            {
+                var answer = await assistant.AskAsync(request.Question!, request.Filters?.ToFilter(), request.Top, token, stream);
+                return answer with { FollowUps = await followUps.SuggestAsync(answer, token) };
+            }, ct);
         }).WithSummary("Answer as Server-Sent Events: 'sources' first, then 'token' events, then 'done'");
 
         api.MapGet("/studies", async (string? company, string? industry, string? tag, string? category, int? yearFrom, int? yearTo, string? q,
