@@ -128,6 +128,21 @@ public sealed class EvalCliTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void The_console_table_columns_line_up_under_their_headers()
+    {
+        var (questions, corpus) = Setup();
+
+        var r = Run("eval", "--questions", questions, "--corpus", corpus);
+
+        Assert.Equal(0, r.ExitCode);
+        var lines = r.Stdout.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        static List<int> Ends(string line) => System.Text.RegularExpressions.Regex.Matches(line, @"\S+").Skip(1).Select(m => m.Index + m.Length).ToList();
+        var header = Ends(lines.Single(l => l.StartsWith("metric")));
+        Assert.Equal(header, Ends(lines.Single(l => l.StartsWith("ndcg@10 "))));
+        Assert.Equal(header, Ends(lines.Single(l => l.StartsWith("refusal_rate "))));
+    }
+
+    [Fact]
     public void Retriever_fts5_has_no_baseline_column_and_no_answer_metrics()
     {
         var (questions, corpus) = Setup();

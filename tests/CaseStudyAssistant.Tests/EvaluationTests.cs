@@ -310,6 +310,13 @@ public sealed class FactMatcherTests
     }
 
     [Fact]
+    public void A_citation_marker_is_not_a_number_the_answer_states()
+    {
+        Assert.False(FactMatcher.IsStated("churn fell by 1%", "Monthly subscriber churn fell by 12% in the first year. [1]"));
+        Assert.False(FactMatcher.IsStated("latency fell to 2 ms", "Latency fell sharply. [1] Costs dropped too. [2]"));
+    }
+
+    [Fact]
     public void A_fact_of_only_numbers_needs_just_the_numbers()
     {
         Assert.True(FactMatcher.IsStated("12%", "It fell by 12%."));
@@ -476,6 +483,8 @@ public sealed class EvalRunnerTests(EvalCorpusFixture fixture) : IClassFixture<E
         Assert.False(q.Refused, q.Answer);
         Assert.Contains(invented, q.FactsMissed);
         Assert.DoesNotContain(invented, q.FactsFound);
+        // The answer quotes the study's result sentence, so the labelled fact counts as stated.
+        Assert.Contains("forecast error fell by 37.5%", q.FactsFound);
         Assert.Equal(items[0].AnswerFacts.Order(), q.FactsFound.Concat(q.FactsMissed).Order());
         // Each fact is found exactly when the matcher finds it in the answer text.
         Assert.All(q.FactsFound, f => Assert.True(FactMatcher.IsStated(f, q.Answer!)));
@@ -505,6 +514,21 @@ public sealed class EvalRunnerTests(EvalCorpusFixture fixture) : IClassFixture<E
     }
 
     [Fact]
+    public async Task A_relevant_id_listed_twice_is_rejected_with_its_line_or_counted_once()
+    {
+        using var dir = new TempDir("evaldup");
+        var path = dir.Write("q.jsonl", EvalCorpus.Line("d", EvalCorpus.OnePerStudy[0].Question, ["churn-telecom", "churn-telecom"], "fact") + "\n");
+
+        IReadOnlyList<EvalItem> items;
+        try { items = EvalDataset.Load(path); }
+        catch (EvalFormatException e) { Assert.Contains($"{path}:1:", e.Message); return; }
+        var report = await fixture.Runner.RunAsync(items, 10, RetrieverKind.Default);
+
+        Assert.Equal(1.0, report.Questions[0].Ndcg10);
+        Assert.Equal(1.0, report.Overall[Metrics.Recall10]);
+    }
+
+    [Fact]
     public async Task By_type_has_one_entry_per_type_present_in_the_documented_order()
     {
         var items = new List<EvalItem>
@@ -518,7 +542,7 @@ public sealed class EvalRunnerTests(EvalCorpusFixture fixture) : IClassFixture<E
         var report = await fixture.Runner.RunAsync(items, 10, RetrieverKind.Default);
 
         Assert.Equal(["fact", "numeric", "unanswerable"], report.ByType.Keys);
-        Assert.All(report.ByType.Values, m => Assert.Equal(Metrics.All.Order(), m.Keys.Order()));
+        Assert.All(report.ByType.Values, m => Assert.All(Metrics.All, name => Assert.True(m.ContainsKey(name), $"by_type lacks {name}")));
         Assert.Equal(1.0, report.ByType["unanswerable"][Metrics.RefusalRate]);
         Assert.Null(report.ByType["unanswerable"][Metrics.Ndcg10]); // no answerable question of that type
         Assert.Null(report.ByType["fact"][Metrics.RefusalRate]); // no unanswerable question of that type
@@ -744,7 +768,7 @@ public sealed class BaselineComparisonTests : IDisposable
         Assert.Contains(c.Improvements, r => r.StartsWith("pass-first:") && r.Contains("ndcg@10 0.500 → 1.000"));
         Assert.Contains(c.Improvements, r => r.StartsWith("pass-unans:") && r.Contains("now refused") && r.Contains("correct"));
 
-        Assert.Equal(Metrics.All.Order(), c.Headline.Keys.Order());
+        Assert.All(Metrics.All, m => Assert.True(c.Headline.ContainsKey(m), $"headline lacks {m}"));
         Assert.Equal(earlier.Overall[Metrics.Ndcg10], c.Headline[Metrics.Ndcg10].Before);
         Assert.Equal(current.Overall[Metrics.Ndcg10], c.Headline[Metrics.Ndcg10].After);
         Assert.Equal(earlier.Overall[Metrics.RefusalRate], c.Headline[Metrics.RefusalRate].Before);

@@ -95,21 +95,24 @@ public static class EvalCommand
         Terminal.Notice($"wrote {path}");
     }
 
+    private const int MetricWidth = 20, ColumnWidth = 11;
+
     private static void PrintTable(EvalReport report)
     {
         var types = report.ByType.Keys.ToList();
-        var header = $"{"metric",-20}{"overall",10}{(report.Baseline is null ? "" : $"{"fts5",9}")}" + string.Concat(types.Select(t => $"{Short(t),11}"));
+        static string Cell(string text) => text.PadLeft(ColumnWidth);
         Console.WriteLine($"{report.N} questions, retriever {report.Retriever}");
-        Console.WriteLine(header);
         if (report.LlmAnswers) Console.WriteLine($"answers by {report.Model}; prompts {string.Join(", ", report.Prompts.Select(p => $"{p.Name}@{p.Hash}"))}");
+        Console.WriteLine("metric".PadRight(MetricWidth) + Cell("overall") + (report.Baseline is null ? "" : Cell("fts5")) + string.Concat(types.Select(t => Cell(Short(t)))));
         foreach (var m in report.LlmAnswers ? [.. Metrics.All, Metrics.UnsupportedRate] : Metrics.All)
         {
-            var line = $"{m,-20}{EvalReportWriter.Format(report.Overall[m]),9}";
-            if (report.Baseline is not null) line += $"{EvalReportWriter.Format(report.Baseline[m]),9}";
-            line += string.Concat(types.Select(t => $"{EvalReportWriter.Format(report.ByType[t][m]),9}"));
+            var line = m.PadRight(MetricWidth) + Cell(EvalReportWriter.Format(report.Overall[m]));
+            if (report.Baseline is not null) line += Cell(EvalReportWriter.Format(report.Baseline.GetValueOrDefault(m)));
+            line += string.Concat(types.Select(t => Cell(EvalReportWriter.Format(report.ByType[t][m]))));
             Console.WriteLine(line);
         }
-        Console.WriteLine($"{"n",-20}{report.N,9}{(report.Baseline is null ? "" : $"{report.N,9}")}" + string.Concat(types.Select(t => $"{report.Questions.Count(q => q.Type == t),9}")));
+        Console.WriteLine("n".PadRight(MetricWidth) + Cell(report.N.ToString()) + (report.Baseline is null ? "" : Cell(report.N.ToString()))
+            + string.Concat(types.Select(t => Cell(report.Questions.Count(q => q.Type == t).ToString()))));
         var failing = report.Questions.Count(q => EvalReportWriter.FailureOf(q, report.TopK) is not null);
         Console.WriteLine($"questions failing (no relevant study in top {report.TopK}, or wrong refusal): {failing}");
     }

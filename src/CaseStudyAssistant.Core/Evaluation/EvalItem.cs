@@ -49,6 +49,8 @@ public static class EvalDataset
             if (!ids.Add(id)) throw new EvalFormatException($"{Where()}: duplicate question id '{id}'");
             if (!root.TryGetProperty("relevant", out _)) throw new EvalFormatException($"{Where()}: field 'relevant' is missing (use [] for an unanswerable question)");
             var relevant = List("relevant");
+            if (relevant.GroupBy(r => r).FirstOrDefault(g => g.Count() > 1) is { } twice)
+                throw new EvalFormatException($"{Where()}: field 'relevant' lists '{twice.Key}' twice");
             var type = root.TryGetProperty("type", out _) ? Text("type") : (relevant.Count == 0 ? "unanswerable" : "fact");
             if (!Types.Contains(type)) throw new EvalFormatException($"{Where()}: field 'type' must be one of {string.Join(", ", Types)}, got '{type}'");
             if (type == "unanswerable" && relevant.Count > 0) throw new EvalFormatException($"{Where()}: an 'unanswerable' question must have relevant: []");

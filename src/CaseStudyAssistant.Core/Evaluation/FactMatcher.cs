@@ -17,8 +17,13 @@ public static partial class FactMatcher
     [GeneratedRegex(@"\d+(?:[.,]\d+)*")]
     private static partial Regex Number();
 
+    [GeneratedRegex(@"\[\d+(?:\s*[,;]\s*\d+)*\]")]
+    private static partial Regex CitationMarker();
+
     public static bool IsStated(string fact, string answer)
     {
+        // "[1]" is a citation, not a number the answer states.
+        answer = CitationMarker().Replace(answer, " ");
         var answerNumbers = Numbers(answer);
         var factNumbers = Numbers(fact);
         if (!factNumbers.All(answerNumbers.Contains)) return false;

@@ -11,8 +11,8 @@ public sealed record Gate(string Metric, double Threshold, bool AtMost)
         var flag = atMost ? "--max" : "--min";
         if (eq <= 0) throw new EvalFormatException($"{flag} '{text}' must look like METRIC=VALUE, e.g. {flag} ndcg@10=0.95");
         var metric = text[..eq].Trim();
-        if (!Metrics.All.Contains(metric) && metric != Metrics.UnsupportedRate) throw new EvalFormatException($"{flag}: unknown metric '{metric}'; known: {string.Join(", ", Metrics.All)}");
-        if (!double.TryParse(text[(eq + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+        if (!Metrics.All.Contains(metric) && metric != Metrics.UnsupportedRate) throw new EvalFormatException($"{flag}: unknown metric '{metric}'; known: {string.Join(", ", Metrics.All.Append(Metrics.UnsupportedRate))}");
+        if (!double.TryParse(text[(eq + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
             throw new EvalFormatException($"{flag} {metric}: '{text[(eq + 1)..]}' is not a number");
         return new Gate(metric, value, atMost);
     }
