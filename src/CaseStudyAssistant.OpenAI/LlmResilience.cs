@@ -21,19 +21,19 @@ public sealed class LlmResilience
     {
         _endpoint = endpoint;
         _model = model;
-        _pipeline = new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions
+        var builder = new ResiliencePipelineBuilder();
+        // Polly requires at least one attempt in a retry strategy; MaxRetries = 0 means no retry strategy at all.
+        if (options.MaxRetries > 0) builder.AddRetry(new RetryStrategyOptions
             {
-                MaxRetryAttempts = Math.Max(0, options.MaxRetries),
+                MaxRetryAttempts = options.MaxRetries,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = baseDelay ?? TimeSpan.FromMilliseconds(500),
                 MaxDelay = TimeSpan.FromSeconds(20),
                 ShouldHandle = new PredicateBuilder().Handle<TimeoutRejectedException>().Handle<ClientResultException>(e => IsTransient(e.Status)),
                 DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Exception)),
-            })
-            .AddTimeout(TimeSpan.FromSeconds(options.TimeoutSeconds))
-            .Build();
+            });
+        _pipeline = builder.AddTimeout(TimeSpan.FromSeconds(options.TimeoutSeconds)).Build();
     }
 
     public static bool IsTransient(int status) => status is 408 or 429 || status >= 500;

@@ -37,17 +37,22 @@ public sealed class OpenAIChatClient(ChatClient client, string model, string pro
         var settings = Settings(options);
         // Open the stream and read its first update under the retry policy; after that, text has reached the
         // caller and a failure can no longer be retried transparently.
-        var (enumerator, first) = await resilience.ExecuteAsync(async token =>
+        // The stream is bound to our own token source: the retry pipeline's per-attempt token cancels it only while
+        // the first update is awaited, and the caller's token cancels it for as long as it runs.
+        var (enumerator, first, streamCts) = await resilience.ExecuteAsync(async token =>
         {
-            var e = client.CompleteChatStreamingAsync(request, settings, token).GetAsyncEnumerator(token);
+            var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var e = client.CompleteChatStreamingAsync(request, settings, cts.Token).GetAsyncEnumerator(cts.Token);
             try
             {
-                var has = await e.MoveNextAsync();
-                return (e, has ? e.Current : null);
+                bool has;
+                using (token.Register(cts.Cancel)) has = await e.MoveNextAsync();
+                return (e, has ? e.Current : null, cts);
             }
-            catch { await e.DisposeAsync(); throw; }
+            catch { await e.DisposeAsync(); cts.Dispose(); throw; }
         }, cancellationToken);
 
+        using (streamCts)
         await using (enumerator)
         {
             var update = first;

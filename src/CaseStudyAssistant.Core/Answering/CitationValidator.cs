@@ -46,7 +46,7 @@ public static partial class CitationValidator
             var numbers = CitationGroup().Matches(sentence).SelectMany(m => m.Groups[1].Value.Split([',', ';'], StringSplitOptions.TrimEntries)).Select(int.Parse).Distinct().ToList();
             if (numbers.Count == 0) continue;
             cited.UnionWith(numbers);
-            var claim = CitationGroup().Replace(sentence, "");
+            var claim = SpaceBeforePunctuation().Replace(CitationGroup().Replace(sentence, ""), "$1");
             var evidence = string.Join("\n", numbers.Select(n => byNumber[n].Text));
             if (!IsSupported(claim, evidence, supportOverlap)) unsupported.Add(claim.Trim());
         }
