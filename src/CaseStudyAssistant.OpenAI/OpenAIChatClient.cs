@@ -82,6 +82,9 @@ public sealed class OpenAIChatClient(ChatClient client, string model, string pro
         var settings = new ChatCompletionOptions();
         if (options?.Temperature is { } t) settings.Temperature = t;
         if (options?.MaxOutputTokens is { } m) settings.MaxOutputTokenCount = m;
+#pragma warning disable OPENAI001 // seed is marked experimental in the SDK
+        if (options?.Seed is { } seed) settings.Seed = seed;
+#pragma warning restore OPENAI001
         return settings;
     }
 

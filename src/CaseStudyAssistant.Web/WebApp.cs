@@ -31,6 +31,9 @@ public static class WebApp
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
 
         builder.Services.AddOpenApi();
+        // Bad request bodies (malformed JSON, wrong types, too large) raise an exception our handler turns into a
+        // JSON error, in every environment (by default minimal APIs answer them with an empty 400 in Production).
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
@@ -89,7 +92,10 @@ public static class WebApp
         var error = ctx.Features.Get<IExceptionHandlerFeature>()?.Error;
         (int status, string message) = error switch
         {
-            BadHttpRequestException b => (b.StatusCode, b.Message),
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
+                (400, $"request body too large: the limit is {ctx.RequestServices.GetRequiredService<WebOptions>().MaxBodyBytes} bytes"),
+            BadHttpRequestException { InnerException: JsonException } => (400, "the request body is not valid JSON of the expected shape"),
+            BadHttpRequestException b => (b.StatusCode, b.StatusCode == 415 ? "send the body as application/json" : b.Message.Split('\n')[0]),
             JsonException => (400, "the request body is not valid JSON of the expected shape"),
             LlmException l => (502, l.Message),
             StoreException s => (503, s.Message),

@@ -16,7 +16,9 @@ public sealed class WebOptions
     public static bool LoopbackOnly(IEnumerable<string> urls) => urls.All(u =>
     {
         var host = u.Split("://", 2).Last().Split('/')[0];
-        host = host.StartsWith('[') ? host[..(host.IndexOf(']') + 1)] : host.Split(':')[0];
-        return host is "localhost" or "[::1]" || host.StartsWith("127.");
+        host = host.StartsWith('[') ? host[1..host.IndexOf(']')] : host.Split(':')[0];
+        // Kestrel binds a host name other than "localhost" to every interface, so only literal loopback counts.
+        return host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+            || (System.Net.IPAddress.TryParse(host, out var address) && System.Net.IPAddress.IsLoopback(address));
     });
 }

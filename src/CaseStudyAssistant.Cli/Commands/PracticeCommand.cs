@@ -41,7 +41,11 @@ public static class PracticeCommand
             await IngestRunner.EnsureIndexedAsync(host.Services, ct);
             var set = await host.Services.GetRequiredService<IPracticeGenerator>().GenerateAsync(request, ct);
             if (set.Items.Count == 0)
-                throw new CliError($"no study matches {(request.Filter.IsEmpty ? "" : request.Filter + " ")}{(request.Topic is null ? "" : $"and the topic '{request.Topic}'")}".Trim(),
+                throw new CliError("no study matches " + string.Join(" and ", new[]
+                    {
+                        request.Filter.IsEmpty ? null : request.Filter.ToString(),
+                        request.Topic is null ? null : $"the topic '{request.Topic}'",
+                    }.OfType<string>().DefaultIfEmpty("the request")),
                     "loosen the filters, or list what there is with 'csa studies'");
             if (set.Notice is not null) Terminal.Notice($"note: {set.Notice}");
             if (r.GetValue(seed) is null && r.GetValue(format) != "json") Terminal.Notice($"seed {set.Seed} (pass --seed {set.Seed} to get the same questions again)");

@@ -77,6 +77,14 @@ public sealed partial class ExtractiveAnswerer(AnsweringOptions options) : IAnsw
             foreach (var c in picked.OrderBy(c => c.Order)) text.Append($"\n- {Clean(c.Sentence)} [{n}]");
         }
 
+        if (citations.Count == 0)
+        {
+            // Nothing quotable: say so rather than answer with nothing.
+            var refusal = Refusals.For(retrieval);
+            stream?.OnSources?.Invoke([]);
+            stream?.OnText?.Invoke(refusal.Text);
+            return Task.FromResult(refusal);
+        }
         stream?.OnSources?.Invoke(citations);
         stream?.OnText?.Invoke(text.ToString());
         return Task.FromResult(new Answer

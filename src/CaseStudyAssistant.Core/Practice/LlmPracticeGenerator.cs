@@ -35,7 +35,7 @@ public sealed class LlmPracticeGenerator(IChatClient chat, PromptLibrary prompts
                 var response = await chat.GetResponseAsync(messages, new ChatOptions { Temperature = 0.4f, MaxOutputTokens = 2500, Seed = request.Seed }, ct);
                 var (items, error) = Parse(response.Text, studies, request.Difficulty);
                 if (items is not null)
-                    return new PracticeSet(items, request.Seed, "llm", model, [prompts.Info(PromptName)], null);
+                    return new PracticeSet(items, request.Seed, "llm", model, [prompts.Info(PromptName)], OfflinePracticeGenerator.ShortfallNotice(studies.Count, request.Count));
                 problem = error;
                 messages.Add(new ChatMessage(ChatRole.Assistant, response.Text));
                 messages.Add(new ChatMessage(ChatRole.User, $"That reply is not valid: {error}. Reply again with JSON only, in the required shape."));

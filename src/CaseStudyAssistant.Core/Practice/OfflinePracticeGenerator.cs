@@ -41,9 +41,11 @@ public sealed partial class OfflinePracticeGenerator(StudySelector selector) : I
         var studies = await selector.SelectAsync(request, ct);
         var random = new Random(request.Seed);
         var items = studies.Select(s => Build(s, request.Difficulty, random)).ToList();
-        return new PracticeSet(items, request.Seed, Name, null, [], studies.Count < request.Count
-            ? $"only {studies.Count} stud{(studies.Count == 1 ? "y matches" : "ies match")} the filters; asked for {request.Count}" : null);
+        return new PracticeSet(items, request.Seed, Name, null, [], ShortfallNotice(studies.Count, request.Count));
     }
+
+    public static string? ShortfallNotice(int found, int asked) =>
+        found < asked ? $"only {found} stud{(found == 1 ? "y matches" : "ies match")} the filters; asked for {asked}" : null;
 
     public static PracticeItem Build(StudyRecord study, Difficulty difficulty, Random random)
     {

@@ -10,16 +10,22 @@ namespace CaseStudyAssistant.Practice;
 /// </summary>
 public sealed class StudySelector(IStudyIndex index, Retriever retriever)
 {
+    private const double MinTopicEvidence = 0.3;
+    private const double RelativeTopicEvidence = 0.7;
+
     public async Task<IReadOnlyList<StudyRecord>> SelectAsync(PracticeRequest request, CancellationToken ct = default)
     {
         List<StudyRecord> candidates;
         if (!string.IsNullOrWhiteSpace(request.Topic))
         {
             var retrieval = await retriever.RetrieveAsync(request.Topic, request.Filter, top: 60, ct);
+            var evidence = retrieval.StudyEvidence;
+            var best = evidence.Count == 0 ? 0 : evidence.Values.Max();
+            // Keep the studies that match the topic nearly as well as the best one (a shared stray word is not a
+            // match), in rank order; the seed then chooses among them.
             candidates = retrieval.Chunks.Select(c => c.Study).DistinctBy(s => s.Id)
-                .Where(s => retrieval.StudyEvidence.GetValueOrDefault(s.Id) >= 0.3 || retrieval.StudyEvidence.Count == 0).ToList();
-            // Keep the topic's best matches, then let the seed choose among them.
-            candidates = candidates.Take(Math.Max(request.Count * 2, 6)).ToList();
+                .Where(s => evidence.Count == 0 || evidence.GetValueOrDefault(s.Id) >= Math.Max(MinTopicEvidence, RelativeTopicEvidence * best))
+                .Take(Math.Max(request.Count * 2, 6)).ToList();
         }
         else candidates = (await index.ListStudiesAsync(request.Filter, ct)).OrderBy(s => s.Id, StringComparer.Ordinal).ToList();
 
