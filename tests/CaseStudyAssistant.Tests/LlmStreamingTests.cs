@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using CaseStudyAssistant.Answering;
+using CaseStudyAssistant.OpenAI;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CaseStudyAssistant.Tests;
+
+/// <summary>Streamed answers: sources before text, retries only before the first update, broken streams.</summary>
+public sealed class LlmStreamingTests
+{
+    private const string Question = LlmAnswerTests.VoiceLabQuestion;
+
+    private sealed class Recorder
+    {
+        public List<string> Events { get; } = [];
+        public List<string> Texts { get; } = [];
+        public IReadOnlyList<Citation>? Sources { get; private set; }
+        public AnswerStream Stream => new()
+        {
+            OnSources = s => { lock (Events) { Events.Add("sources"); Sources = s; } },
+            OnText = t => { lock (Events) { Events.Add("text"); Texts.Add(t); } },
+        };
+        public string Text => string.Concat(Texts);
+    }
+
+    [Fact]
+    public async Task Sources_come_before_the_first_text_and_the_text_is_the_streamed_content()
+    {
+        await using var rig = await LlmRig.StartAsync();
+        rig.Server.Enqueue(FakeReply.Stream("Word error rate ", "fell from 18% ", "to 9% [1].", " Agents saved 6 minutes per call [1]."));
+        var r = new Recorder();
+
+        var answer = await rig.Assistant.AskAsync(Question, stream: r.Stream);
+
+        var request = rig.Server.ChatRequests.Single();
+        Assert.True(request.Stream);
+        Assert.Equal("sources", r.Events[0]);
+        Assert.Equal(1, r.Events.Count(e => e == "sources"));
+        Assert.Contains("text", r.Events);
+        Assert.Equal("Word error rate fell from 18% to 9% [1]. Agents saved 6 minutes per call [1].", r.Text);
+        Assert.Equal(r.Text, answer.Text);
+        Assert.Equal(AnswerModes.Llm, answer.Mode);
+        Assert.Equal(LlmCorpus.VoiceLab, answer.Citations.Single().DocId);
+        // The sources announced up front are the numbered sources the model was given.
+        Assert.Equal(request.Sources.Count, r.Sources!.Count);
+        Assert.Equal(LlmCorpus.VoiceLab, r.Sources[0].DocId);
+        // Usage arrives in the final chunk (empty choices).
+        Assert.Equal(new LlmUsage(123, 45), answer.Usage);
+    }
+
+    [Fact]
+    public async Task Malformed_stream_falls_back_to_the_extractive_answer()
+    {
+        await using var rig = await LlmRig.StartAsync(maxRetries: 2);
+        rig.Server.Enqueue(FakeReply.MalformedStream(), FakeReply.Stream("should not be used"));
+        var r = new Recorder();
+
+        var answer = await rig.Assistant.AskAsync(Question, stream: r.Stream);
+
+        Assert.Single(rig.Server.ChatRequests);
+        Assert.Equal(AnswerModes.Extractive, answer.Mode);
+        Assert.NotNull(answer.Notice);
+        Assert.Contains("language model failed", answer.Notice);
+        Assert.Contains("could not be read", answer.Notice);
+        Assert.NotEmpty(answer.Citations);
+        Assert.Equal("sources", r.Events[0]);
+        Assert.DoesNotContain("should not be used", r.Text + answer.Text);
+    }
+
+    [Fact]
+    public async Task Stream_that_breaks_after_text_was_shown_is_not_retried_and_falls_back()
+    {
+        await using var rig = await LlmRig.StartAsync(maxRetries: 2);
+        rig.Server.Enqueue(FakeReply.MalformedStream("Word error rate fell ", "from 18% "), FakeReply.Stream("second attempt"));
+        var r = new Recorder();
+
+        var answer = await rig.Assistant.AskAsync(Question, stream: r.Stream);
+
+        Assert.Single(rig.Server.ChatRequests);
+        Assert.Equal("Word error rate fell from 18% ", r.Text);
+        Assert.Equal(AnswerModes.Extractive, answer.Mode);
+        Assert.Contains("language model failed", answer.Notice);
+        Assert.DoesNotContain("second attempt", answer.Text);
+    }
+
+    [Fact]
+    public async Task Failure_before_the_first_update_is_retried()
+    {
+        await using var rig = await LlmRig.StartAsync(maxRetries: 1);
+        rig.Server.Enqueue(FakeReply.Error(503), FakeReply.Stream("Word error rate fell ", "from 18% to 9% [1]."));
+        var r = new Recorder();
+
+        var answer = await rig.Assistant.AskAsync(Question, stream: r.Stream);
+
+        Assert.Equal(2, rig.Server.ChatRequests.Count);
+        Assert.All(rig.Server.ChatRequests, q => Assert.True(q.Stream));
+        Assert.Equal(AnswerModes.Llm, answer.Mode);
+        Assert.Equal("Word error rate fell from 18% to 9% [1].", r.Text);
+        Assert.Null(answer.Notice);
+    }
+
+    [Fact]
+    public async Task Chat_client_reports_a_malformed_stream_as_a_transient_LlmException()
+    {
+        await using var server = await FakeOpenAIServer.StartAsync();
+        server.Enqueue(FakeReply.MalformedStream("partial "));
+        var chat = LlmProvider.Create(LlmRig.OptionsFor(server, maxRetries: 1), _ => null).Chat!;
+
+        var seen = new List<string>();
+        var e = await Assert.ThrowsAsync<LlmException>(async () =>
+        {
+            await foreach (var update in chat.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "hi")]))
+                seen.Add(update.Text);
+        });
+
+        Assert.True(e.Transient);
+        Assert.Equal("partial ", string.Concat(seen));
+    }
+
+    [Fact]
+    public async Task Chat_client_metadata_and_plain_response_come_from_the_server()
+    {
+        await using var server = await FakeOpenAIServer.StartAsync();
+        server.Enqueue(FakeReply.Text("pong"));
+        var provider = LlmProvider.Create(LlmRig.OptionsFor(server), _ => null);
+
+        var response = await provider.Chat!.GetResponseAsync([new ChatMessage(ChatRole.System, "be brief"), new ChatMessage(ChatRole.User, "ping")]);
+
+        Assert.Equal("pong", response.Text);
+        Assert.Equal(123, response.Usage!.InputTokenCount);
+        var metadata = provider.Chat.GetService<ChatClientMetadata>()!;
+        Assert.Equal((LlmRig.ChatModel, "compatible"), (metadata.DefaultModelId, metadata.ProviderName));
+        Assert.Equal(new Uri(server.V1).ToString().TrimEnd('/'), metadata.ProviderUri!.ToString().TrimEnd('/'));
+        var request = server.Requests.Single();
+        Assert.Equal([("system", "be brief"), ("user", "ping")], request.Messages.Select(m => (m.Role, m.Content)));
+    }
+
+    /// <summary>
+    /// Regression test (bug fixed in cc9aad6): the stream used to be bound to the retry pipeline's per-attempt
+    /// token only, so cancelling after the first update (Ctrl+C in csa ask / csa chat) let the stream run to its end.
+    /// </summary>
+    [Fact]
+    public async Task Cancelling_during_a_stream_stops_the_answer_promptly()
+    {
+        await using var rig = await LlmRig.StartAsync();
+        rig.Server.Enqueue(FakeReply.Stream("Word error rate ", "fell from 18% ", "to 9% [1].") with { ChunkDelay = TimeSpan.FromSeconds(1.5) });
+        using var cts = new CancellationTokenSource();
+        var stream = new AnswerStream { OnText = _ => cts.Cancel() };
+
+        var clock = Stopwatch.StartNew();
+        var e = await Record.ExceptionAsync(() => rig.Assistant.AskAsync(Question, ct: cts.Token, stream: stream));
+
+        Assert.IsAssignableFrom<OperationCanceledException>(e);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"cancellation took {clock.Elapsed.TotalSeconds:0.0} s (the stream ran to its end)");
+    }
+}
