@@ -30,10 +30,11 @@ public sealed class QdrantHttp : IDisposable
         _http.Timeout = Timeout.InfiniteTimeSpan; // per attempt, below
         if (!string.IsNullOrEmpty(options.ApiKey)) _http.DefaultRequestHeaders.Add("api-key", options.ApiKey);
 
-        _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
-            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+        var builder = new ResiliencePipelineBuilder<HttpResponseMessage>();
+        // Polly needs at least one attempt in a retry strategy; MaxRetries = 0 means none at all.
+        if (options.MaxRetries > 0) builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
-                MaxRetryAttempts = Math.Max(0, options.MaxRetries),
+                MaxRetryAttempts = options.MaxRetries,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = TimeSpan.FromMilliseconds(200),
@@ -49,9 +50,8 @@ public sealed class QdrantHttp : IDisposable
                     return ValueTask.FromResult(delay is { } d && d > TimeSpan.Zero ? (TimeSpan?)TimeSpan.FromTicks(Math.Min(d.Ticks, TimeSpan.FromSeconds(30).Ticks)) : null);
                 },
                 OnRetry = args => { args.Outcome.Result?.Dispose(); return ValueTask.CompletedTask; },
-            })
-            .AddTimeout(TimeSpan.FromSeconds(options.TimeoutSeconds))
-            .Build();
+            });
+        _pipeline = builder.AddTimeout(TimeSpan.FromSeconds(options.TimeoutSeconds)).Build();
     }
 
     public string BaseUrl => _baseUrl;
@@ -88,8 +88,15 @@ public sealed class QdrantHttp : IDisposable
             if (response.IsSuccessStatusCode)
             {
                 if (text.Length == 0) return default;
-                using var doc = JsonDocument.Parse(text);
-                return doc.RootElement.TryGetProperty("result", out var result) ? result.Clone() : doc.RootElement.Clone();
+                JsonDocument doc;
+                try { doc = JsonDocument.Parse(text); }
+                catch (JsonException)
+                {
+                    throw new QdrantException($"{_baseUrl} answered {method} /{path.Split('?')[0]} with something that is not Qdrant's JSON",
+                        hint: "check --qdrant-url: it should be Qdrant's REST endpoint, e.g. http://localhost:6333");
+                }
+                using (doc)
+                    return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("result", out var result) ? result.Clone() : doc.RootElement.Clone();
             }
             throw Failure(method, path, response.StatusCode, text);
         }

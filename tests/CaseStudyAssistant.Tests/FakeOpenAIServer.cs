@@ -334,7 +334,7 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
         try { await _app.StopAsync(stop.Token); } catch (OperationCanceledException) { }
         await _app.DisposeAsync();
     }

@@ -246,9 +246,7 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         }
     }
 
-    [StoreFact(QdrantKnownBug =
-        "the dense leg of QdrantStudyIndex returns chunks with cosine <= 0, the embedded store (InMemoryHybridSearch.TopK requirePositive) drops them, "
-        + "so with Retrieval:DenseWeight > 0 the fused order differs (e.g. 'How are replies to support tickets drafted?': Qdrant ranks churn-prediction#2, cosine -0.033, 4th)")]
+    [StoreFact]
     public async Task Dense_leg_ranking_matches_the_embedded_store_exactly()
     {
         ConformanceCorpus.Write(Dir);

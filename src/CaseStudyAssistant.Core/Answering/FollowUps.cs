@@ -89,7 +89,9 @@ public sealed class LlmFollowUps(IChatClient chat, PromptLibrary prompts, Offlin
 {
     public async Task<IReadOnlyList<string>> SuggestAsync(Answer answer, CancellationToken ct = default)
     {
-        var studies = answer.Citations.Select(c => $"- {c.Title} ({c.Company}, {c.Year})").Concat(answer.Nearest.Select(n => $"- {n.Title} ({n.Company}, {n.Year})")).Distinct().ToList();
+        // After a refusal the model is not consulted at all (weak evidence never reaches it).
+        if (answer.Refused) return await offline.SuggestAsync(answer, ct);
+        var studies = answer.Citations.Select(c => $"- {c.Title} ({c.Company}, {c.Year})").Distinct().ToList();
         if (studies.Count == 0) return [];
         var prompt = prompts.Render("follow-ups", new Dictionary<string, string>
         {
@@ -102,6 +104,7 @@ public sealed class LlmFollowUps(IChatClient chat, PromptLibrary prompts, Offlin
                 .Select(l => Regex.Replace(l, @"^\d+[.)]\s*", "")).Where(l => l.Length > 5).Take(3).ToList();
             return lines.Count == 3 ? lines : await offline.SuggestAsync(answer, ct);
         }
-        catch (LlmException e) when (e.Transient) { return await offline.SuggestAsync(answer, ct); }
+        // Suggestions are a nicety: whatever went wrong, the answer (already shown) stands, with offline suggestions.
+        catch (LlmException) { return await offline.SuggestAsync(answer, ct); }
     }
 }

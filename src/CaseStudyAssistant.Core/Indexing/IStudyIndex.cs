@@ -13,7 +13,11 @@ public interface IStudyIndex : IDisposable
 
     Task<IndexState> GetStateAsync(CancellationToken ct = default);
 
-    /// <summary>Applies all changes or none of them; readers never see a partial ingest.</summary>
+    /// <summary>
+    /// Applies an ingest's changes. A rebuild is all-or-nothing in every store (readers switch to it only when it is
+    /// complete). An incremental ingest is one transaction in the embedded store; Qdrant has no transactions, so it
+    /// writes study by study, each study's content hash last, and an interrupted ingest is completed by the next one.
+    /// </summary>
     Task ApplyAsync(IndexChanges changes, EmbeddingModelInfo model, string pipelineVersion, IndexWriteMode mode, CancellationToken ct = default);
 
     Task<StoreSearchResult> SearchAsync(HybridQuery query, CancellationToken ct = default);

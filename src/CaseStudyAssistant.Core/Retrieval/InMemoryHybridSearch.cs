@@ -87,7 +87,8 @@ public sealed class InMemoryHybridSearch
             var q = query.Dense.AsSpan();
             for (var c = 0; c < _chunks.Length; c++)
                 if (allowed is null || allowed[c]) denseScores[c] = TensorPrimitives.Dot(q, _dense.AsSpan(c * _dimensions, _dimensions));
-            denseTop = TopK(denseScores, allowed, query.CandidatePool, requirePositive: true);
+            // Like Qdrant's dense search: the nearest chunks, whatever the sign of their cosine.
+            denseTop = TopK(denseScores, allowed, query.CandidatePool, requirePositive: false);
         }
 
         var fused = new Dictionary<int, (double Score, int? SparseRank, int? DenseRank)>();
