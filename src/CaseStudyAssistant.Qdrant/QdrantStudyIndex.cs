@@ -136,7 +136,11 @@ public sealed class QdrantStudyIndex : IStudyIndex
         return new IndexState(model, pipeline, studies);
     }
 
-    private async IAsyncEnumerable<JsonElement> ScrollAsync(JsonObject filter, JsonNode withPayload, JsonNode? withVector,
+    private IAsyncEnumerable<JsonElement> ScrollAsync(JsonObject filter, JsonNode withPayload, JsonNode? withVector, CancellationToken ct) =>
+        ScrollAsync(Uri.EscapeDataString(Alias), filter, withPayload, withVector, ct);
+
+    /// <summary>Every point matching the filter, page by page (next_page_offset fed back until it is null).</summary>
+    private async IAsyncEnumerable<JsonElement> ScrollAsync(string collection, JsonObject filter, JsonNode withPayload, JsonNode? withVector,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         JsonNode? offset = null;
@@ -150,7 +154,7 @@ public sealed class QdrantStudyIndex : IStudyIndex
                 ["with_vector"] = withVector?.DeepClone() ?? false,
             };
             if (offset is not null) body["offset"] = offset;
-            var page = await _http.SendAsync(HttpMethod.Post, $"collections/{Uri.EscapeDataString(Alias)}/points/scroll", body, ct);
+            var page = await _http.SendAsync(HttpMethod.Post, $"collections/{collection}/points/scroll", body, ct);
             foreach (var point in page.GetProperty("points").EnumerateArray()) yield return point;
             offset = page.TryGetProperty("next_page_offset", out var next) && next.ValueKind != JsonValueKind.Null ? JsonNode.Parse(next.GetRawText()) : null;
         } while (offset is not null);
@@ -275,20 +279,12 @@ public sealed class QdrantStudyIndex : IStudyIndex
     {
         var df = new Dictionary<uint, long>();
         long documents = 0;
-        JsonNode? offset = null;
-        do
+        await foreach (var chunk in ScrollAsync(collection, For(ChunkKind, SearchFilter.None), false, new JsonArray(SparseVector), ct))
         {
-            var body = new JsonObject { ["filter"] = For(ChunkKind, SearchFilter.None), ["limit"] = 512, ["with_payload"] = false, ["with_vector"] = new JsonArray(SparseVector) };
-            if (offset is not null) body["offset"] = offset;
-            var page = await _http.SendAsync(HttpMethod.Post, $"collections/{collection}/points/scroll", body, ct);
-            foreach (var chunk in page.GetProperty("points").EnumerateArray())
-            {
-                documents++;
-                if (chunk.TryGetProperty("vector", out var v) && v.ValueKind == JsonValueKind.Object && v.TryGetProperty(SparseVector, out var sparse))
-                    foreach (var i in sparse.GetProperty("indices").EnumerateArray()) df[i.GetUInt32()] = df.GetValueOrDefault(i.GetUInt32()) + 1;
-            }
-            offset = page.TryGetProperty("next_page_offset", out var next) && next.ValueKind != JsonValueKind.Null ? JsonNode.Parse(next.GetRawText()) : null;
-        } while (offset is not null);
+            documents++;
+            if (chunk.TryGetProperty("vector", out var v) && v.ValueKind == JsonValueKind.Object && v.TryGetProperty(SparseVector, out var sparse))
+                foreach (var i in sparse.GetProperty("indices").EnumerateArray()) df[i.GetUInt32()] = df.GetValueOrDefault(i.GetUInt32()) + 1;
+        }
 
         var pairs = new byte[df.Count * 8];
         var k = 0;

@@ -85,7 +85,7 @@ public sealed class LlmPracticeGenerator(IChatClient chat, PromptLibrary prompts
             var covers = List("strongAnswerCovers");
             if (covers is null || covers.Count < 2) return (null, $"item {index} needs at least 2 \"strongAnswerCovers\"");
             items.Add(new PracticeItem(prompt, followUps, covers, difficulty,
-                [new Answering.Citation(1, study.Id, study.Title, study.Company, study.Year, study.SourceUrl, $"{study.Id}#0", "Problem")]));
+                [PracticeCitation.For(study)]));
         }
         return items.Count == 0 ? (null, "the \"items\" list is empty") : (items, null);
     }

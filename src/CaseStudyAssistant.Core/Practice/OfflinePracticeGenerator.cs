@@ -65,7 +65,7 @@ public sealed partial class OfflinePracticeGenerator(StudySelector selector) : I
         covers.AddRange(results.Where(r => Digit().IsMatch(r)).Take(2).Select(r => $"Result to compare against: {r}"));
 
         return new PracticeItem(prompt, Probes(study, decisions, results, difficulty, random), covers, difficulty,
-            [new Citation(1, study.Id, study.Title, study.Company, study.Year, study.SourceUrl, $"{study.Id}#0", "Problem")]);
+            [PracticeCitation.For(study)]);
     }
 
     /// <summary>2 probes for junior, 3 for senior, 4 for staff: trade-offs, metrics, failure modes, then scaling.</summary>

@@ -23,6 +23,13 @@ public sealed record PracticeItem(
     Difficulty Difficulty,
     IReadOnlyList<Citation> Citations);
 
+public static class PracticeCitation
+{
+    /// <summary>A practice item cites the study it is set in.</summary>
+    public static Citation For(Indexing.StudyRecord study) =>
+        new(1, study.Id, study.Title, study.Company, study.Year, study.SourceUrl, $"{study.Id}#0", "Problem");
+}
+
 public sealed record PracticeSet(IReadOnlyList<PracticeItem> Items, int Seed, string Generator, string? Model, IReadOnlyList<PromptInfo> Prompts, string? Notice);
 
 public interface IPracticeGenerator
