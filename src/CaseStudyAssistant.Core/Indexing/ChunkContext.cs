@@ -13,25 +13,15 @@ public static class ChunkContext
     public static string ForEmbedding(CaseStudy study, Chunk chunk) =>
         $"{study.Title} ({study.Company}{(study.Year is { } y ? $", {y}" : "")}) — {chunk.Heading}\n{chunk.Text}";
 
-    /// <summary>Terms of the whole study: what a study-level (document) ranking matches against.</summary>
-    public static List<string> StudyTerms(CaseStudy study)
-    {
-        var analyzer = TextAnalyzer.Instance;
-        var terms = analyzer.Analyze(study.Title);
-        terms.AddRange(analyzer.Analyze(study.Company));
-        terms.AddRange(analyzer.Analyze(string.Join(' ', study.Tags.Select(t => t.Replace('-', ' ')))));
-        foreach (var section in study.Sections) terms.AddRange(analyzer.Analyze(section.Heading + "\n" + section.Text));
-        return terms;
-    }
+    /// <summary>The study's title, company and tags as one text: the context every chunk and study is matched with.</summary>
+    public static string Metadata(string title, string company, IEnumerable<string> tags) =>
+        $"{title}\n{company}\n{string.Join(' ', tags)}";
 
-    public static List<string> SparseTerms(CaseStudy study, Chunk chunk)
-    {
-        var analyzer = TextAnalyzer.Instance;
-        var terms = analyzer.Analyze(study.Title);
-        terms.AddRange(analyzer.Analyze(study.Company));
-        terms.AddRange(analyzer.Analyze(string.Join(' ', study.Tags.Select(t => t.Replace('-', ' ')))));
-        terms.AddRange(analyzer.Analyze(chunk.Heading));
-        terms.AddRange(analyzer.Analyze(chunk.Text));
-        return terms;
-    }
+    /// <summary>Terms of the whole study: what a study-level (document) ranking matches against.</summary>
+    public static List<string> StudyTerms(CaseStudy study) =>
+        TextAnalyzer.Instance.Analyze(Metadata(study.Title, study.Company, study.Tags) + "\n"
+            + string.Join("\n", study.Sections.Select(s => s.Heading + "\n" + s.Text)));
+
+    public static List<string> SparseTerms(CaseStudy study, Chunk chunk) =>
+        TextAnalyzer.Instance.Analyze($"{Metadata(study.Title, study.Company, study.Tags)}\n{chunk.Heading}\n{chunk.Text}");
 }

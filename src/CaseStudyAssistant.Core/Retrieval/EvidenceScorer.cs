@@ -70,7 +70,7 @@ public sealed partial class EvidenceScorer
     private (HashSet<string> Terms, HashSet<string> Words) TermsOf(StudyRecord study) =>
         _cache.GetOrAdd($"{study.Id}\n{study.ContentHash}", _ =>
         {
-            var text = $"{study.Title}\n{study.Company}\n{string.Join(' ', study.Tags.Select(t => t.Replace('-', ' ')))}\n"
+            var text = ChunkContext.Metadata(study.Title, study.Company, study.Tags) + "\n"
                 + string.Join("\n", study.Sections.Select(s => s.Heading + "\n" + s.Text));
             return (TextAnalyzer.Instance.Analyze(text).ToHashSet(StringComparer.Ordinal), TextAnalyzer.Words(text).ToHashSet(StringComparer.Ordinal));
         });

@@ -94,7 +94,7 @@ public sealed class Retriever(IStudyIndex index, IEmbeddingGenerator<string, Emb
 
     private static List<string> Matched(List<string> terms, StoreHit hit)
     {
-        var found = TextAnalyzer.Instance.Analyze($"{hit.Study.Title} {hit.Study.Company} {string.Join(' ', hit.Study.Tags)} {hit.Chunk.Heading}\n{hit.Chunk.Text}").ToHashSet();
+        var found = TextAnalyzer.Instance.Analyze($"{ChunkContext.Metadata(hit.Study.Title, hit.Study.Company, hit.Study.Tags)}\n{hit.Chunk.Heading}\n{hit.Chunk.Text}").ToHashSet();
         return terms.Where(found.Contains).ToList();
     }
 }
