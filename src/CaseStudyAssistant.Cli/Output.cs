@@ -51,7 +51,9 @@ public static class Output
     {
         index = r.IndexLocation, rebuilt = r.Rebuilt, added = r.Added, updated = r.Updated, unchanged = r.Unchanged,
         removed = r.Removed, rejected = r.Rejected.Select(x => new { path = x.Path, problem = x.Problem }),
-        chunks = r.Chunks, seconds = Math.Round(r.Seconds, 3),
+        chunks = r.Chunks, chunksEmbedded = r.ChunksEmbedded, chunksFromCache = r.ChunksFromCache, chunksOverWindow = r.ChunksOverWindow,
+        embeddingModel = r.Model?.Name, embeddingDimensions = r.Model?.Dimensions,
+        embedSeconds = Math.Round(r.EmbedSeconds, 3), seconds = Math.Round(r.Seconds, 3),
     };
 
     private static void PrintExplain(Answer a)

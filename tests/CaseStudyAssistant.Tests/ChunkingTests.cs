@@ -31,7 +31,7 @@ public sealed class ChunkingTests
     };
 
     private static StructuralChunker Chunker(int maxTokens, int overlap = 1) =>
-        new(TokenEstimator.Instance, new ChunkingOptions { MaxTokens = maxTokens, OverlapSentences = overlap });
+        new(TiktokenCounter.For("cl100k_base"), new ChunkingOptions { MaxTokens = maxTokens, OverlapSentences = overlap });
 
     [Fact]
     public void Short_sections_give_one_chunk_each_with_deterministic_ids()
@@ -49,7 +49,7 @@ public sealed class ChunkingTests
         Assert.Equal(["Problem", "Approach", "Results"], chunks.Select(c => c.Heading));
         Assert.Equal(["Ranking was slow. Users waited.", "A two-tower model retrieves candidates.", "Latency fell by 40%."], chunks.Select(c => c.Text));
         Assert.All(chunks, c => Assert.Equal("acme-ranking", c.StudyId));
-        Assert.All(chunks, c => Assert.Equal(TokenEstimator.Instance.CountTokens(c.Text), c.TokenCount));
+        Assert.All(chunks, c => Assert.Equal(TiktokenCounter.For("cl100k_base").CountTokens(c.Text), c.TokenCount));
     }
 
     [Theory]
@@ -63,8 +63,8 @@ public sealed class ChunkingTests
         var chunks = Chunker(maxTokens, overlap).Chunk(study);
 
         Assert.True(chunks.Count > 2, $"expected several chunks, got {chunks.Count}");
-        Assert.All(chunks, c => Assert.True(TokenEstimator.Instance.CountTokens(c.Text) <= maxTokens,
-            $"chunk {c.Id} has {TokenEstimator.Instance.CountTokens(c.Text)} estimated tokens, over the budget of {maxTokens}"));
+        Assert.All(chunks, c => Assert.True(TiktokenCounter.For("cl100k_base").CountTokens(c.Text) <= maxTokens,
+            $"chunk {c.Id} has {TiktokenCounter.For("cl100k_base").CountTokens(c.Text)} estimated tokens, over the budget of {maxTokens}"));
     }
 
     [Theory]
@@ -150,8 +150,8 @@ public sealed class ChunkingTests
                 Assert.True(indices[c][0] <= indices[c - 1][^1] + 1, $"words lost between chunk {c - 1} and chunk {c}");
             }
         }
-        Assert.All(chunks, c => Assert.True(TokenEstimator.Instance.CountTokens(c.Text) <= 50,
-            $"chunk {c.Id} has {TokenEstimator.Instance.CountTokens(c.Text)} tokens"));
+        Assert.All(chunks, c => Assert.True(TiktokenCounter.For("cl100k_base").CountTokens(c.Text) <= 50,
+            $"chunk {c.Id} has {TiktokenCounter.For("cl100k_base").CountTokens(c.Text)} tokens"));
     }
 
     [Fact]

@@ -370,15 +370,15 @@ public sealed class EmbeddedIndexTests(ITestOutputHelper output) : IDisposable
         }
         Assert.Equal(before, Pipeline.FileHash(IndexPath));
 
-        using (var other = Pipeline.Build(IndexPath, s => s.Embedding.Dimensions = 128))
+        using (var other = Pipeline.Build(IndexPath, before: s => s.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(new HashingEmbeddingGenerator(128))))
         {
             var report = await Ingest(other, Corpus, rebuild: true);
             Assert.True(report.Rebuilt);
             Assert.Equal(4, report.Added);
         }
-        using (var other = Pipeline.Build(IndexPath, s => s.Embedding.Dimensions = 128))
+        using (var other = Pipeline.Build(IndexPath, before: s => s.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(new HashingEmbeddingGenerator(128))))
             Assert.Equal("bravo", (await SearchStudyIds(other, "wombat payment rings"))[0]);
-        using (var original = Pipeline.Build(IndexPath))
+        using (var original = Pipeline.Build(IndexPath, before: s => s.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(new HashingEmbeddingGenerator(384))))
             await Assert.ThrowsAsync<IndexMismatchException>(() => original.GetRequiredService<Retriever>().RetrieveAsync("wombat"));
     }
 

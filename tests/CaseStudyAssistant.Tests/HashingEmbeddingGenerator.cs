@@ -1,16 +1,17 @@
 using System.Numerics.Tensors;
+using CaseStudyAssistant.Indexing;
 using CaseStudyAssistant.Retrieval;
 using Microsoft.Extensions.AI;
 
-namespace CaseStudyAssistant.Indexing;
+namespace CaseStudyAssistant.Tests;
 
 /// <summary>
-/// The offline default embedding: feature hashing of analyzed words, word pairs and character 4-grams into a
+/// A cheap deterministic embedding for tests (any dimension, no model to load): feature hashing of analyzed words, word pairs and character 4-grams into a
 /// fixed number of signed dimensions, L2-normalised. No model download and no network. It captures lexical and
 /// morphological closeness ("personalise" ~ "personalization", word order in pairs), not meaning: synonyms that
 /// share no letters stay apart. A real embedding model plugs in through the same interface.
 /// </summary>
-public sealed class HashingEmbeddingGenerator(int dimensions = 384) : IEmbeddingGenerator<string, Embedding<float>>
+internal sealed class HashingEmbeddingGenerator(int dimensions = 384) : IEmbeddingGenerator<string, Embedding<float>>
 {
     public const string ModelName = "csa-hashing-v1";
     private readonly EmbeddingGeneratorMetadata _metadata = new("csa-offline", null, ModelName, dimensions);

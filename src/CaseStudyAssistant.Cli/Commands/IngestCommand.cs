@@ -47,7 +47,8 @@ public static class IngestCommand
         foreach (var rejected in report.Rejected) Console.Error.WriteLine($"rejected: {rejected}");
         Console.WriteLine($"{(report.Rebuilt ? "Rebuilt" : "Updated")} {report.IndexLocation} in {report.Seconds:0.00} s: " +
             $"{report.Added} added, {report.Updated} updated, {report.Unchanged} unchanged, {report.Removed} removed, " +
-            $"{report.Rejected.Count} rejected; {report.Chunks} chunks written.");
+            $"{report.Rejected.Count} rejected; {report.Chunks} chunks written ({report.ChunksEmbedded} embedded with {report.Model?.Name}, {report.ChunksFromCache} from the vector cache" +
+            (report.ChunksOverWindow > 0 ? $", {report.ChunksOverWindow} longer than the model's window" : "") + ").");
         if (report.HasRejections)
         {
             Console.WriteLine($"Rejected files ({report.Rejected.Count}):");

@@ -26,7 +26,7 @@ public static class IngestRunner
         IngestReport? report = null;
         await Terminal.Err.Progress()
             .AutoClear(true)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .StartAsync(async ctx =>
             {
                 var tasks = new Dictionary<string, ProgressTask>();
@@ -40,6 +40,7 @@ public static class IngestRunner
                     }
                     task.MaxValue = Math.Max(1, p.Total);
                     task.Value = p.Done;
+                    if (p.PerSecond is { } rate) task.Description = $"{p.Stage} ({p.Done}/{p.Total}, {rate:0.0}/s)";
                 });
                 report = await ingestor.IngestAsync(folders, rebuild, progress, ct);
             });

@@ -28,6 +28,8 @@ public sealed record Answer
     /// <summary>When refused: the closest studies, so the user knows where the corpus stops.</summary>
     public IReadOnlyList<NearestStudy> Nearest { get; init; } = [];
     public double Evidence { get; init; }
+    /// <summary>Cosine between the question and the nearest chunk (0 when there is no dense ranking).</summary>
+    public double Similarity { get; init; }
     public string? Model { get; init; }
     public IReadOnlyList<string> RemovedCitations { get; init; } = [];
     public IReadOnlyList<string> UnsupportedSentences { get; init; } = [];

@@ -3,10 +3,18 @@ namespace CaseStudyAssistant.Answering;
 public sealed class AnsweringOptions
 {
     /// <summary>
-    /// Below this evidence (IDF-weighted share of the question's terms found in the best study) the answer is a
-    /// refusal that names the nearest studies. Calibrated with <c>csa eval</c>.
+    /// With no dense ranking (no embedding model): below this lexical evidence (IDF-weighted share of the question's
+    /// terms found in the best study) the answer is a refusal that names the nearest studies.
     /// </summary>
     public double MinEvidence { get; set; } = 0.35;
+    /// <summary>
+    /// With a dense ranking, a question is covered when evidence + <see cref="SimilarityWeight"/> × similarity (the
+    /// cosine to the nearest chunk) reaches this, or the lexical evidence alone reaches <see cref="StrongEvidence"/>.
+    /// Calibrated on the eval sets (README, "Refusal").
+    /// </summary>
+    public double MinCoverage { get; set; } = 1.4;
+    public double SimilarityWeight { get; set; } = 2.0;
+    public double StrongEvidence { get; set; } = 0.8;
     /// <summary>Studies an extractive answer may draw on.</summary>
     public int MaxStudies { get; set; } = 4;
     /// <summary>A further study is cited only if its evidence is at least this share of the best study's.</summary>

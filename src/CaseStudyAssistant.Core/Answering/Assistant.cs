@@ -17,13 +17,22 @@ public sealed class Assistant(Retriever retriever, IAnswerGenerator generator, A
         return await AnswerAsync(retrieval, total, ct, stream);
     }
 
+    /// <summary>
+    /// Whether the studies cover the question: lexical evidence and similarity of meaning together, since each alone
+    /// is fooled (shared words on another subject; a nearby subject in other words).
+    /// </summary>
+    public static bool Covers(Evidence evidence, AnsweringOptions options) =>
+        evidence.Similarity > 0
+            ? evidence.Best + options.SimilarityWeight * evidence.Similarity >= options.MinCoverage || evidence.Best >= options.StrongEvidence
+            : evidence.Best >= options.MinEvidence;
+
     /// <summary>Answers from a retrieval already made (the evidence check and generation only).</summary>
     public async Task<Answer> AnswerAsync(RetrievalResult retrieval, Stopwatch? total = null, CancellationToken ct = default, AnswerStream? stream = null)
     {
         total ??= Stopwatch.StartNew();
         var answerClock = Stopwatch.StartNew();
         // Weak evidence: the model is not called at all.
-        var weak = retrieval.Evidence.Best < options.MinEvidence || retrieval.Chunks.Count == 0;
+        var weak = !Covers(retrieval.Evidence, options) || retrieval.Chunks.Count == 0;
         var answer = weak ? Refusals.For(retrieval) : await generator.GenerateAsync(retrieval, stream, ct);
         if (weak) { stream?.OnSources?.Invoke([]); stream?.OnText?.Invoke(answer.Text); }
         if (!answer.Refused && answer.Citations.Count == 0 && answer.Mode == AnswerModes.Extractive) answer = Refusals.For(retrieval);
@@ -32,6 +41,7 @@ public sealed class Assistant(Retriever retriever, IAnswerGenerator generator, A
         {
             Retrieved = retrieval.Chunks.Select(c => new RetrievedSource(c.Study.Id, c.Chunk.Id, c.Chunk.Heading, c.Hit.Score, c.Hit.SparseRank, c.Hit.DenseRank, c.StudyRank, c.MatchedTerms)).ToList(),
             Evidence = retrieval.Evidence.Best,
+            Similarity = retrieval.Evidence.Similarity,
             TimingsMs = new Dictionary<string, double>
             {
                 ["embed"] = Math.Round(retrieval.EmbedMs, 3),

@@ -10,7 +10,10 @@ public sealed record Chunk
     /// <summary>Section heading path, e.g. "Approach" or "Approach > Serving".</summary>
     public required string Heading { get; init; }
     public required string Text { get; init; }
+    /// <summary>Exact LLM tokens (the configured encoding) of <see cref="Text"/>.</summary>
     public required int TokenCount { get; init; }
+    /// <summary>True when even this chunk's text, with its context line, is longer than the embedding model's window.</summary>
+    public bool OverWindow { get; init; }
 
     public static string MakeId(string studyId, int ordinal) => $"{studyId}#{ordinal}";
 }

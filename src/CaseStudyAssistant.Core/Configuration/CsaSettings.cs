@@ -40,5 +40,15 @@ public sealed class CorpusSettings
 
 public sealed class EmbeddingSettings
 {
-    public int Dimensions { get; set; } = 384;
+    /// <summary>
+    /// The bundled sentence-embedding model (all-minilm-l6-v2 or snowflake-arctic-embed-xs), run locally. Ignored when
+    /// Llm:EmbeddingModel names a model of an OpenAI-compatible server.
+    /// </summary>
+    public string Model { get; set; } = Embedding.LocalEmbeddingModels.Default;
+    /// <summary>The vector cache file; the per-user default (local application data, csa/embeddings.db) when not set.</summary>
+    public string? CachePath { get; set; }
+    /// <summary>Threads ONNX Runtime may use for one batch (0 = one per core).</summary>
+    public int Threads { get; set; }
+    /// <summary>Passages per model call.</summary>
+    public int BatchSize { get; set; } = 32;
 }

@@ -1,6 +1,7 @@
 using CaseStudyAssistant.Answering;
 using CaseStudyAssistant.Chunking;
 using CaseStudyAssistant.Corpus;
+using CaseStudyAssistant.Embedding;
 using CaseStudyAssistant.Indexing;
 using CaseStudyAssistant.Indexing.Embedded;
 using CaseStudyAssistant.Retrieval;
@@ -22,8 +23,11 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(settings.Chunking);
         services.AddSingleton(settings.Retrieval);
         services.AddSingleton(settings.Answering);
-        services.TryAddSingleton<ITokenCounter>(TokenEstimator.Instance);
-        services.TryAddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(_ => new HashingEmbeddingGenerator(settings.Embedding.Dimensions));
+        services.TryAddSingleton<ITokenCounter>(_ => TiktokenCounter.For(settings.Chunking.Encoding));
+        services.TryAddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(_ =>
+            LocalEmbeddingModels.Shared(settings.Embedding.Model, settings.Embedding.Threads, settings.Embedding.BatchSize));
+        services.TryAddSingleton(_ => new EmbeddingCache(settings.Embedding.CachePath ?? EmbeddingCache.DefaultPath()));
+        services.TryAddSingleton<Embedder>();
         services.TryAddSingleton<IStudyIndex>(_ => settings.Index.Store.ToLowerInvariant() switch
         {
             "embedded" => new SqliteStudyIndex(settings.Index.Path),
@@ -42,7 +46,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<Practice.IPracticeGenerator>(sp => sp.GetRequiredService<Practice.OfflinePracticeGenerator>());
         services.TryAddSingleton(sp => new Practice.InterviewCoach(sp.GetRequiredService<PromptLibrary>(), sp.GetService<Microsoft.Extensions.AI.IChatClient>()));
         services.AddSingleton<CorpusReader>();
-        services.AddSingleton<StructuralChunker>();
+        services.AddSingleton(sp => new StructuralChunker(sp.GetRequiredService<ITokenCounter>(), settings.Chunking, sp.GetRequiredService<Embedder>().Window));
         services.AddSingleton<Ingestor>();
         services.AddSingleton<Retriever>();
         services.AddSingleton<Assistant>();

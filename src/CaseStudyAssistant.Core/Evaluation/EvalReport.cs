@@ -33,6 +33,7 @@ public sealed record QuestionResult
     public IReadOnlyList<string> FactsFound { get; init; } = [];
     public IReadOnlyList<string> FactsMissed { get; init; } = [];
     public double? Evidence { get; init; }
+    public double? Similarity { get; init; }
     public double? LatencyMs { get; init; }
     public string? Answer { get; init; }
     public string? Mode { get; init; }

@@ -43,6 +43,7 @@ public static class EvalReportWriter
             ["facts_found"] = new JsonArray(q.FactsFound.Select(f => (JsonNode)JsonValue.Create(f)!).ToArray()),
             ["facts_missed"] = new JsonArray(q.FactsMissed.Select(f => (JsonNode)JsonValue.Create(f)!).ToArray()),
             ["evidence"] = q.Evidence,
+            ["similarity"] = q.Similarity,
             ["latency_ms"] = q.LatencyMs,
         }).ToArray());
         return root.ToJsonString(Indented);

@@ -48,6 +48,7 @@ public sealed class EvalRunner(IStudyIndex index, Retriever retriever, Assistant
                 FactsFound = found,
                 FactsMissed = item.AnswerFacts.Except(found).ToList(),
                 Evidence = Math.Round(answer.Evidence, 4),
+                Similarity = Math.Round(answer.Similarity, 4),
                 LatencyMs = Math.Round(latency, 3),
                 Answer = answer.Text,
                 Mode = answer.Mode,

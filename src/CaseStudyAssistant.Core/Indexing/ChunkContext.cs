@@ -10,8 +10,10 @@ namespace CaseStudyAssistant.Indexing;
 /// </summary>
 public static class ChunkContext
 {
-    public static string ForEmbedding(CaseStudy study, Chunk chunk) =>
-        $"{study.Title} ({study.Company}{(study.Year is { } y ? $", {y}" : "")}) — {chunk.Heading}\n{chunk.Text}";
+    public static string ForEmbedding(CaseStudy study, Chunk chunk) => ForEmbedding(study, chunk.Heading, chunk.Text);
+
+    public static string ForEmbedding(CaseStudy study, string heading, string text) =>
+        $"{study.Title} ({study.Company}{(study.Year is { } y ? $", {y}" : "")}) — {heading}\n{text}";
 
     /// <summary>The study's title, company and tags as one text: the context every chunk and study is matched with.</summary>
     public static string Metadata(string title, string company, IEnumerable<string> tags) =>

@@ -8,7 +8,14 @@ public sealed record IngestReport(
 {
     public bool HasRejections => Rejected.Count > 0;
     public int Studies => Added + Updated + Unchanged;
+    public EmbeddingModelInfo? Model { get; init; }
+    /// <summary>Chunks the model embedded in this ingest; the others written came from the vector cache.</summary>
+    public int ChunksEmbedded { get; init; }
+    public int ChunksFromCache { get; init; }
+    /// <summary>Chunks longer than the embedding model's window (cut off when embedded). The chunker aims for 0.</summary>
+    public int ChunksOverWindow { get; init; }
+    public double EmbedSeconds { get; init; }
 }
 
-/// <summary>Progress of an ingest: a stage name and how far it has got.</summary>
-public readonly record struct IngestProgress(string Stage, int Done, int Total);
+/// <summary>Progress of an ingest: a stage name, how far it has got, and for embedding the chunks per second.</summary>
+public readonly record struct IngestProgress(string Stage, int Done, int Total, double? PerSecond = null);

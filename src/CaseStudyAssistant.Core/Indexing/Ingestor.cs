@@ -2,7 +2,7 @@ using System.Diagnostics;
 using CaseStudyAssistant.Chunking;
 using CaseStudyAssistant.Corpus;
 using CaseStudyAssistant.Retrieval;
-using Microsoft.Extensions.AI;
+using CaseStudyAssistant.Embedding;
 
 namespace CaseStudyAssistant.Indexing;
 
@@ -12,7 +12,7 @@ namespace CaseStudyAssistant.Indexing;
 /// </summary>
 public sealed class Ingestor(
     IStudyIndex index,
-    IEmbeddingGenerator<string, Embedding<float>> embedder,
+    Embedder embedder,
     StructuralChunker chunker,
     ChunkingOptions chunking,
     CorpusReader reader)
@@ -25,7 +25,7 @@ public sealed class Ingestor(
         progress?.Report(new("Reading corpus", 0, 1));
         var read = reader.Read(folders);
         var state = rebuild ? IndexState.Empty : await index.GetStateAsync(ct);
-        var model = await ModelInfoAsync(ct);
+        var model = await embedder.ModelAsync(ct);
         if (!state.IsEmpty) IndexCompatibility.Check(state.Model, model, index.Location);
 
         var pipeline = PipelineVersion(model);
@@ -47,28 +47,17 @@ public sealed class Ingestor(
             .Where(s => !present.Contains(s.Id) && !WasRejected(s.SourcePath))
             .Select(s => s.Id).ToList();
 
-        var upserts = new List<StudyUpsert>(toWrite.Count);
-        var chunkCount = 0;
-        var pending = new List<(CaseStudy Study, IReadOnlyList<Chunk> Chunks)>();
-        var done = 0;
-        foreach (var batch in toWrite.Chunk(16))
+        progress?.Report(new("Chunking", 0, toWrite.Count));
+        var chunked = toWrite.Select(study => (Study: study, Chunks: chunker.Chunk(study))).ToList();
+        var texts = chunked.SelectMany(p => p.Chunks.Select(c => ChunkContext.ForEmbedding(p.Study, c))).ToList();
+        var (vectors, embedded, embedSeconds) = await EmbedAsync(texts, progress, ct);
+
+        var upserts = new List<StudyUpsert>(chunked.Count);
+        var v = 0;
+        foreach (var (study, chunks) in chunked)
         {
-            ct.ThrowIfCancellationRequested();
-            foreach (var study in batch) pending.Add((study, chunker.Chunk(study)));
-            var texts = pending.SelectMany(p => p.Chunks.Select(c => ChunkContext.ForEmbedding(p.Study, c))).ToList();
-            var vectors = new List<float[]>(texts.Count);
-            foreach (var part in texts.Chunk(EmbeddingBatch))
-                vectors.AddRange((await embedder.GenerateAsync(part, cancellationToken: ct)).Select(e => e.Vector.ToArray()));
-            var v = 0;
-            foreach (var (study, chunks) in pending)
-            {
-                var encoded = chunks.Select(c => new IndexedChunk(c, vectors[v++], SparseEncoder.EncodeDocument(ChunkContext.SparseTerms(study, c)))).ToList();
-                upserts.Add(new StudyUpsert(study, encoded, SparseEncoder.EncodeDocument(ChunkContext.StudyTerms(study), SparseEncoder.AverageStudyLength)));
-                chunkCount += encoded.Count;
-            }
-            done += pending.Count;
-            pending.Clear();
-            progress?.Report(new("Chunking and embedding", done, toWrite.Count));
+            var encoded = chunks.Select(c => new IndexedChunk(c, vectors[v++], SparseEncoder.EncodeDocument(ChunkContext.SparseTerms(study, c)))).ToList();
+            upserts.Add(new StudyUpsert(study, encoded, SparseEncoder.EncodeDocument(ChunkContext.StudyTerms(study), SparseEncoder.AverageStudyLength)));
         }
 
         if (upserts.Count > 0 || removed.Count > 0 || rebuild || state.Model is null)
@@ -78,21 +67,38 @@ public sealed class Ingestor(
         }
         progress?.Report(new("Done", 1, 1));
 
-        return new IngestReport(added, updated, unchanged, removed.Count, chunkCount, clock.Elapsed.TotalSeconds,
-            read.Rejected, index.Location, rebuild);
+        return new IngestReport(added, updated, unchanged, removed.Count, texts.Count, clock.Elapsed.TotalSeconds,
+            read.Rejected, index.Location, rebuild)
+        {
+            Model = model, ChunksEmbedded = embedded, ChunksFromCache = texts.Count - embedded,
+            ChunksOverWindow = chunked.Sum(p => p.Chunks.Count(c => c.OverWindow)), EmbedSeconds = embedSeconds,
+        };
     }
 
-    public async Task<EmbeddingModelInfo> ModelInfoAsync(CancellationToken ct)
+    /// <summary>Embeds in batches through the vector cache, reporting chunks done, the rate and (from them) the time left.</summary>
+    private async Task<(float[][] Vectors, int Embedded, double Seconds)> EmbedAsync(List<string> texts, IProgress<IngestProgress>? progress, CancellationToken ct)
     {
-        var meta = embedder.GetService<EmbeddingGeneratorMetadata>();
-        if (meta?.DefaultModelId is { } name && meta.DefaultModelDimensions is { } dims) return new EmbeddingModelInfo(name, dims);
-        var probe = await embedder.GenerateAsync(["dimension probe"], cancellationToken: ct);
-        return new EmbeddingModelInfo(meta?.DefaultModelId ?? probe[0].ModelId ?? "unknown", probe[0].Vector.Length);
+        var vectors = new float[texts.Count][];
+        var before = embedder.Counts.Embedded;
+        var clock = Stopwatch.StartNew();
+        progress?.Report(new("Embedding chunks", 0, texts.Count));
+        for (var start = 0; start < texts.Count; start += EmbeddingBatch)
+        {
+            ct.ThrowIfCancellationRequested();
+            var part = texts.GetRange(start, Math.Min(EmbeddingBatch, texts.Count - start));
+            var done = await embedder.EmbedPassagesAsync(part, ct);
+            done.CopyTo(vectors, start);
+            var finished = start + part.Count;
+            progress?.Report(new("Embedding chunks", finished, texts.Count, finished / Math.Max(clock.Elapsed.TotalSeconds, 1e-3)));
+        }
+        return (vectors, (int)(embedder.Counts.Embedded - before), clock.Elapsed.TotalSeconds);
     }
+
+    public Task<EmbeddingModelInfo> ModelInfoAsync(CancellationToken ct) => embedder.ModelAsync(ct);
 
     /// <summary>Everything that shapes stored chunks and vectors; when it changes, all studies are re-encoded.</summary>
     public string PipelineVersion(EmbeddingModelInfo model) =>
-        $"analyzer={TextAnalyzer.Version};chunks={chunking.MaxTokens}/{chunking.OverlapSentences};sparse={SparseEncoder.K1}/{SparseEncoder.B}/{SparseEncoder.AverageLength}/{SparseEncoder.AverageStudyLength};model={model.Name}";
+        $"analyzer={TextAnalyzer.Version};chunks={chunking.MaxTokens}/{chunking.OverlapSentences}/{chunking.Encoding}/window={embedder.Window?.MaxTokens ?? 0};sparse={SparseEncoder.K1}/{SparseEncoder.B}/{SparseEncoder.AverageLength}/{SparseEncoder.AverageStudyLength};model={model.Name}";
 }
 
 public static class IndexCompatibility

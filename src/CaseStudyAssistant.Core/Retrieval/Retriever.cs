@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using CaseStudyAssistant.Indexing;
-using Microsoft.Extensions.AI;
+using CaseStudyAssistant.Embedding;
 
 namespace CaseStudyAssistant.Retrieval;
 
@@ -23,7 +23,7 @@ public sealed record RetrievalResult(
 /// at most a few chunks per study, and measures the evidence (IDF-weighted share of the question's terms that the
 /// best study contains) used to decide whether the corpus answers the question at all.
 /// </summary>
-public sealed class Retriever(IStudyIndex index, IEmbeddingGenerator<string, Embedding<float>> embedder, RetrievalOptions options)
+public sealed class Retriever(IStudyIndex index, Embedder embedder, RetrievalOptions options)
 {
     private EmbeddingModelInfo? _checkedModel;
     private readonly EvidenceScorer _evidence = new();
@@ -34,7 +34,7 @@ public sealed class Retriever(IStudyIndex index, IEmbeddingGenerator<string, Emb
         var clock = Stopwatch.StartNew();
         var terms = TextAnalyzer.Instance.Analyze(question);
         var sparse = SparseEncoder.EncodeQuery(terms);
-        var dense = options.DenseWeight > 0 ? (await embedder.GenerateAsync([question], cancellationToken: ct))[0].Vector.ToArray() : [];
+        var dense = options.DenseWeight > 0 ? await embedder.EmbedQueryAsync(question, ct) : [];
         var embedMs = clock.Elapsed.TotalMilliseconds;
         clock.Restart();
 
@@ -63,7 +63,13 @@ public sealed class Retriever(IStudyIndex index, IEmbeddingGenerator<string, Emb
         var unique = terms.Distinct().ToList();
         var stats = await index.GetTermStatisticsAsync(unique.Select(SparseEncoder.TermId).ToList(), ct);
         var candidates = hits.Select(h => h.Study).DistinctBy(s => s.Id).ToList();
-        var evidence = _evidence.Score(question, unique, stats, candidates);
+        var similarity = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var h in found.Chunks)
+            if (h.DenseScore is { } cosine) similarity[h.Study.Id] = Math.Max(similarity.GetValueOrDefault(h.Study.Id, -1), cosine);
+        var evidence = _evidence.Score(question, unique, stats, candidates) with
+        {
+            Similarity = similarity.Count == 0 ? 0 : similarity.Values.Max(), PerStudySimilarity = similarity,
+        };
         var termWeights = unique.ToDictionary(t => t, t => stats.Idf(SparseEncoder.TermId(t)));
         var chunks = kept.Select((h, i) => new RetrievedChunk(i + 1, h, Matched(unique, h), studyRanks.TryGetValue(h.Study.Id, out var sr) ? sr + 1 : null)).ToList();
         return new RetrievalResult(question, chunks, unique, termWeights, evidence, embedMs, clock.Elapsed.TotalMilliseconds);
@@ -85,10 +91,8 @@ public sealed class Retriever(IStudyIndex index, IEmbeddingGenerator<string, Emb
     private async Task EnsureCompatibleAsync(CancellationToken ct)
     {
         if (_checkedModel is not null) return;
-        var meta = embedder.GetService<EmbeddingGeneratorMetadata>();
         var state = await index.GetStateAsync(ct);
-        if (state.Model is { } indexed && meta?.DefaultModelId is { } name && meta.DefaultModelDimensions is { } dims)
-            IndexCompatibility.Check(indexed, new EmbeddingModelInfo(name, dims), index.Location);
+        if (state.Model is { } indexed) IndexCompatibility.Check(indexed, await embedder.ModelAsync(ct), index.Location);
         _checkedModel = state.Model ?? new EmbeddingModelInfo("", 0);
     }
 

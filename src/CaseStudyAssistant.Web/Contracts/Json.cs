@@ -29,6 +29,7 @@ public static class Json
         mode = a.Mode,
         model = a.Model,
         evidence = Math.Round(a.Evidence, 4),
+        similarity = Math.Round(a.Similarity, 4),
         citations = a.Citations.Select(Citation),
         nearest = a.Nearest.Select(s => new { docId = s.DocId, title = s.Title, company = s.Company, year = s.Year, url = s.Url }),
         retrieved = a.Retrieved.Select(r => new { docId = r.DocId, chunkId = r.ChunkId, heading = r.Heading, score = Math.Round(r.Score, 6), sparseRank = r.SparseRank, denseRank = r.DenseRank, studyRank = r.StudyRank, matchedTerms = r.MatchedTerms }),
