@@ -246,7 +246,7 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
     {
         Ingest();
 
-        var r = Run(new Dictionary<string, string> { ["CSA_EMBEDDING__DIMENSIONS"] = "128" }, "ask", "How do they catch fraud rings?", "--index", IndexPath);
+        var r = Run(new Dictionary<string, string> { ["CSA_EMBEDDING__MODEL"] = "snowflake-arctic-embed-xs" }, "ask", "How do they catch fraud rings?", "--index", IndexPath);
 
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("error: ", r.Stderr);
@@ -255,10 +255,10 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
         AssertNoStackTrace(r);
 
         // Rebuilding with the configured model makes the index usable again.
-        var rebuild = Run(new Dictionary<string, string> { ["CSA_EMBEDDING__DIMENSIONS"] = "128" }, "ingest", "--corpus", _dir.File("corpus"), "--index", IndexPath, "--rebuild");
+        var rebuild = Run(new Dictionary<string, string> { ["CSA_EMBEDDING__MODEL"] = "snowflake-arctic-embed-xs" }, "ingest", "--corpus", _dir.File("corpus"), "--index", IndexPath, "--rebuild");
         Assert.Equal(0, rebuild.ExitCode);
         Assert.StartsWith("Rebuilt", rebuild.Stdout);
-        var ok = Run(new Dictionary<string, string> { ["CSA_EMBEDDING__DIMENSIONS"] = "128" }, "ask", "How do they catch fraud rings?", "--index", IndexPath);
+        var ok = Run(new Dictionary<string, string> { ["CSA_EMBEDDING__MODEL"] = "snowflake-arctic-embed-xs" }, "ask", "How do they catch fraud rings?", "--index", IndexPath);
         Assert.Equal(0, ok.ExitCode);
     }
 

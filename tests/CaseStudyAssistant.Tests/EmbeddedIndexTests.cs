@@ -284,7 +284,7 @@ public sealed class EmbeddedIndexTests(ITestOutputHelper output) : IDisposable
         WriteManyStudies("corpus/bulk", 80, "bulk-", "caracal");
         _dir.Write("corpus/rec/alpha.md", StudyFile.Simple("alpha", "Alpha changed", "AlphaCo", "Completely new text about a caracal."));
         var failing = new FailingEmbeddingGenerator(succeedCalls: 1);
-        using (var sp = Pipeline.Build(IndexPath, before: s => s.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(failing)))
+        using (var sp = Pipeline.Build(IndexPath, s => s.Embedding.CachePath = _dir.File("own-cache/embeddings.db"), before: s => s.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(failing)))
         {
             Assert.Same(failing, sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>());
             var e = await Assert.ThrowsAsync<InvalidOperationException>(() => Ingest(sp, Corpus, rebuild));

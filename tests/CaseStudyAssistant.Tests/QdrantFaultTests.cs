@@ -196,7 +196,7 @@ public sealed class QdrantFaultTests : QdrantEmulatorTestBase
 
         // 1. The embedding model fails on its second batch.
         var embedder = new FailingEmbeddingGenerator(succeedCalls: 1);
-        using (var sp = Build(Options(emulator.Url), embedder))
+        using (var sp = Build(Options(emulator.Url), embedder, configure: s => s.Embedding.CachePath = Dir.File("own-cache/embeddings.db")))
             await Assert.ThrowsAsync<InvalidOperationException>(() => Ingest(sp, corpus, rebuild: true));
         Assert.Equal(2, embedder.Calls);
         await AssertUntouched("embedding failure");

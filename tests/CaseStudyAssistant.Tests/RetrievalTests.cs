@@ -247,7 +247,9 @@ public sealed class RetrievalTests(SmallCorpusFixture fixture) : IClassFixture<S
         Assert.All(result.Chunks, c =>
         {
             Assert.True(c.Hit.SparseRank is not null || c.Hit.DenseRank is not null);
-            Assert.NotEmpty(c.MatchedTerms);
+            // A passage found by meaning alone may share no word with the question; one found by words shows them.
+            if (c.Hit.SparseRank is not null) Assert.NotEmpty(c.MatchedTerms);
+            else Assert.NotNull(c.Hit.DenseScore);
             Assert.All(c.MatchedTerms, t => Assert.Contains(t, result.QueryTerms));
         });
         // Fused scores come in descending order.

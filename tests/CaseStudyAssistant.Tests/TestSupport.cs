@@ -133,6 +133,15 @@ public sealed class SharedFactAttribute : FactAttribute
     }
 }
 
+/// <summary>
+/// One vector cache for every test of a run (and the runs after it), outside the user's own cache: each text is
+/// embedded once, however many tests index it.
+/// </summary>
+public static class TestCache
+{
+    public static readonly string Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "csa-tests-cache", "embeddings.db");
+}
+
 /// <summary>Wires the pipeline the way the CLI does, around a temp index file.</summary>
 public static class Pipeline
 {
@@ -140,6 +149,7 @@ public static class Pipeline
     {
         var settings = new CsaSettings();
         settings.Index.Path = indexPath;
+        settings.Embedding.CachePath = TestCache.Path;
         configure?.Invoke(settings);
         var services = new ServiceCollection();
         before?.Invoke(services);
@@ -164,10 +174,13 @@ public static class Pipeline
     public static string FileHash(string path) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.IO.File.ReadAllBytes(path)));
 }
 
-/// <summary>The offline embedding, but one that fails after a given number of calls (a crash in the middle of an ingest).</summary>
-public sealed class FailingEmbeddingGenerator(int succeedCalls, int dimensions = 384) : IEmbeddingGenerator<string, Embedding<float>>
+/// <summary>
+/// The default embedding model, but failing after a given number of calls (a crash in the middle of an ingest).
+/// Use it with a vector cache of the test's own, or cached texts never reach it.
+/// </summary>
+public sealed class FailingEmbeddingGenerator(int succeedCalls) : IEmbeddingGenerator<string, Embedding<float>>
 {
-    private readonly HashingEmbeddingGenerator _inner = new(dimensions);
+    private readonly IEmbeddingGenerator<string, Embedding<float>> _inner = CaseStudyAssistant.Embedding.LocalEmbeddingModels.Shared(CaseStudyAssistant.Embedding.LocalEmbeddingModels.Default);
     public int Calls { get; private set; }
 
     public async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
@@ -223,6 +236,7 @@ public static class Cli
         foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("CSA_", StringComparison.OrdinalIgnoreCase)).ToList())
             psi.Environment.Remove(key);
         psi.Environment["CI"] = "true";
+        psi.Environment["CSA_EMBEDDING__CACHEPATH"] = TestCache.Path;
         psi.Environment["NO_COLOR"] = "1";
         if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
         return psi;
@@ -233,10 +247,10 @@ public static class Cli
         using var p = Process.Start(StartInfo(workingDirectory, env, args))!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromSeconds(90)))
+        if (!p.WaitForExit(TimeSpan.FromSeconds(300)))
         {
             p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"csa {string.Join(' ', args)} did not finish in 90 s");
+            throw new TimeoutException($"csa {string.Join(' ', args)} did not finish in 300 s");
         }
         p.WaitForExit();
         return new CliResult(p.ExitCode, stdout.Result, stderr.Result);

@@ -20,6 +20,7 @@ public sealed class WebTestFactory(IReadOnlyDictionary<string, string?> settings
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment(environment);
+        builder.UseSetting("Embedding:CachePath", TestCache.Path);
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
     }
 

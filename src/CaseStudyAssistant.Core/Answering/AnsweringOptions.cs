@@ -14,11 +14,13 @@ public sealed class AnsweringOptions
     /// </summary>
     public double MinCoverage { get; set; } = 1.4;
     public double SimilarityWeight { get; set; } = 2.0;
-    public double StrongEvidence { get; set; } = 0.8;
+    public double StrongEvidence { get; set; } = 0.7;
     /// <summary>Studies an extractive answer may draw on.</summary>
     public int MaxStudies { get; set; } = 4;
     /// <summary>A further study is cited only if its evidence is at least this share of the best study's.</summary>
     public double RelativeEvidence { get; set; } = 0.8;
+    /// <summary>Extractive answers: weight of a sentence's similarity to the question against its share of the question's terms.</summary>
+    public double MeaningWeight { get; set; } = 0.6;
     /// <summary>Sentences quoted from each cited study.</summary>
     public int SentencesPerStudy { get; set; } = 3;
     /// <summary>The chat model's context window, in tokens; sources fill what the prompt and the answer leave.</summary>
