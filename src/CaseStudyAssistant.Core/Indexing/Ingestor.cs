@@ -17,7 +17,7 @@ public sealed class Ingestor(
     ChunkingOptions chunking,
     CorpusReader reader)
 {
-    private const int EmbeddingBatch = 64;
+    private const int EmbeddingBatch = 32;
 
     public async Task<IngestReport> IngestAsync(IReadOnlyList<string> folders, bool rebuild, IProgress<IngestProgress>? progress = null, CancellationToken ct = default)
     {
