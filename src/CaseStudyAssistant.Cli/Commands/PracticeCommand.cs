@@ -95,7 +95,7 @@ public static class PracticeCommand
                 transcript.AppendLine().Append(answer);
                 await ReviewAsync(probe, transcript.ToString());
             }
-            var final = RubricCoverage.Assess(transcript.ToString(), item.StrongAnswerCovers);
+            var final = await coach.CoverageAsync(item, transcript.ToString(), ct);
             total += item.StrongAnswerCovers.Count; covered += final.Covered.Count;
             Console.WriteLine();
             Console.WriteLine($"You covered {final.Covered.Count} of {item.StrongAnswerCovers.Count} points of the study's design [1].");

@@ -44,7 +44,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<Practice.StudySelector>();
         services.TryAddSingleton<Practice.OfflinePracticeGenerator>();
         services.TryAddSingleton<Practice.IPracticeGenerator>(sp => sp.GetRequiredService<Practice.OfflinePracticeGenerator>());
-        services.TryAddSingleton(sp => new Practice.InterviewCoach(sp.GetRequiredService<PromptLibrary>(), sp.GetService<Microsoft.Extensions.AI.IChatClient>()));
+        services.TryAddSingleton(sp => new Practice.InterviewCoach(sp.GetRequiredService<PromptLibrary>(), sp.GetService<Microsoft.Extensions.AI.IChatClient>(), sp.GetService<Embedder>()));
         services.AddSingleton<CorpusReader>();
         services.AddSingleton(sp => new StructuralChunker(sp.GetRequiredService<ITokenCounter>(), settings.Chunking, sp.GetRequiredService<Embedder>().Window));
         services.AddSingleton<Ingestor>();

@@ -11,7 +11,7 @@ namespace CaseStudyAssistant.Embedding;
 /// Inputs longer than the model's window are cut, and counted in <see cref="Truncated"/>; the chunker keeps
 /// chunks inside the window so that this does not happen at ingest.
 /// </summary>
-internal sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>, IEmbeddingWindow
+internal sealed partial class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>, IEmbeddingWindow
 {
     private readonly LocalModel _model;
     private readonly BertTokenizer _tokenizer;
@@ -54,7 +54,31 @@ internal sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embed
     }
 
     /// <summary>Word pieces of a text as the model sees it, without the two special tokens.</summary>
-    public int CountTokens(string text) => _tokenizer.EncodeToIds(text, addSpecialTokens: false).Count;
+    public int CountTokens(string text) => _tokenizer.EncodeToIds(Normalize(text), addSpecialTokens: false).Count;
+
+    // The WordPiece pre-tokenizer turns a line break between two words into unknown pieces ("budget\nretrieval"
+    // would lose both words), so every run of whitespace becomes one space first.
+    // Accents are stripped as the uncased model was trained ("café" is "cafe"). Unicode decomposition is not
+    // available with invariant globalization, so Latin letters are folded from a table.
+    private static string Normalize(string text)
+    {
+        var spaced = Whitespace().Replace(text, " ").Trim();
+        if (spaced.All(c => c < 128)) return spaced;
+        var folded = new System.Text.StringBuilder(spaced.Length);
+        foreach (var ch in spaced)
+        {
+            var i = Accented.IndexOf(ch);
+            if (i >= 0) folded.Append(Plain[i]);
+            else if (System.Globalization.CharUnicodeInfo.GetUnicodeCategory(ch) != System.Globalization.UnicodeCategory.NonSpacingMark) folded.Append(ch);
+        }
+        return folded.ToString();
+    }
+
+    private const string Accented = "ÀÁÂÃÄÅàáâãäåĀāĂăĄąÇçĆćČčĎďÈÉÊËèéêëĒēĖėĘęĚěÌÍÎÏìíîïĪīĮįÑñŃńŇňÒÓÔÕÖØòóôõöøŌōŐőŘřŚśŠšŞşŤťÙÚÛÜùúûüŪūŮůŰűÝýÿŹźŻżŽž";
+    private const string Plain = "AAAAAAaaaaaaAaAaAaCcCcCcDdEEEEeeeeEeEeEeEeIIIIiiiiIiIiNnNnNnOOOOOOooooooOoOoRrSsSsSsTtUUUUuuuuUuUuUuYyyZzZzZz";
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\s+")]
+    private static partial System.Text.RegularExpressions.Regex Whitespace();
 
     public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -76,7 +100,7 @@ internal sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embed
 
     private long[] Encode(string text)
     {
-        var pieces = _tokenizer.EncodeToIds(text, addSpecialTokens: false);
+        var pieces = _tokenizer.EncodeToIds(Normalize(text), addSpecialTokens: false);
         var keep = Math.Min(pieces.Count, _model.MaxTokens - 2);
         if (keep < pieces.Count) Interlocked.Increment(ref _truncated);
         var ids = new long[keep + 2];

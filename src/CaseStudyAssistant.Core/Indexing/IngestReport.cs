@@ -15,6 +15,8 @@ public sealed record IngestReport(
     /// <summary>Chunks longer than the embedding model's window (cut off when embedded). The chunker aims for 0.</summary>
     public int ChunksOverWindow { get; init; }
     public double EmbedSeconds { get; init; }
+    /// <summary>The embedding model's own tokens in the chunks written (0 when the model does not say).</summary>
+    public long EmbeddingTokens { get; init; }
 }
 
 /// <summary>Progress of an ingest: a stage name, how far it has got, and for embedding the chunks per second.</summary>

@@ -72,6 +72,7 @@ public sealed class Ingestor(
         {
             Model = model, ChunksEmbedded = embedded, ChunksFromCache = texts.Count - embedded,
             ChunksOverWindow = chunked.Sum(p => p.Chunks.Count(c => c.OverWindow)), EmbedSeconds = embedSeconds,
+            EmbeddingTokens = embedder.Window is { } window ? texts.Sum(t => (long)window.CountTokens(t) + 2) : 0,
         };
     }
 

@@ -18,6 +18,8 @@ public sealed class InMemoryHybridSearch
     private readonly Dictionary<uint, (int[] Chunks, float[] Weights)> _studyPostings;
 
     public int Count => _chunks.Length;
+    private const int ParallelThreshold = 20_000;
+    private const int Block = 8_192;
 
     public InMemoryHybridSearch(
         IReadOnlyList<(StudyRecord Study, ChunkRecord Chunk, float[] Dense, SparseVector Sparse)> items,
@@ -83,10 +85,16 @@ public sealed class InMemoryHybridSearch
         double[]? denseScores = null;
         if (query.DenseWeight > 0 && query.Dense.Length == _dimensions && TensorPrimitives.Norm(query.Dense) > 0)
         {
-            denseScores = new double[_chunks.Length];
-            var q = query.Dense.AsSpan();
-            for (var c = 0; c < _chunks.Length; c++)
-                if (allowed is null || allowed[c]) denseScores[c] = TensorPrimitives.Dot(q, _dense.AsSpan(c * _dimensions, _dimensions));
+            var scores = denseScores = new double[_chunks.Length];
+            var q = query.Dense;
+            // Large stores score in blocks on all cores; small ones are not worth the hand-off.
+            void Score(int from, int to)
+            {
+                for (var c = from; c < to; c++)
+                    if (allowed is null || allowed[c]) scores[c] = TensorPrimitives.Dot(q, _dense.AsSpan(c * _dimensions, _dimensions));
+            }
+            if (_chunks.Length < ParallelThreshold) Score(0, _chunks.Length);
+            else Parallel.For(0, (_chunks.Length + Block - 1) / Block, b => Score(b * Block, Math.Min(_chunks.Length, (b + 1) * Block)));
             // Like Qdrant's dense search: the nearest chunks, whatever the sign of their cosine.
             denseTop = TopK(denseScores, allowed, query.CandidatePool, requirePositive: false);
         }
