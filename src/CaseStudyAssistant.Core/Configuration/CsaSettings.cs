@@ -50,5 +50,5 @@ public sealed class EmbeddingSettings
     /// <summary>Threads ONNX Runtime may use for one batch (0 = one per core).</summary>
     public int Threads { get; set; }
     /// <summary>Passages per model call.</summary>
-    public int BatchSize { get; set; } = 32;
+    public int BatchSize { get; set; } = 8;
 }

@@ -16,7 +16,7 @@ public static class LocalEmbeddingModels
 
     public static bool IsLocal(string name) => LocalModel.Find(name) is not null;
 
-    public static IEmbeddingGenerator<string, Embedding<float>> Shared(string name, int threads = 0, int batchSize = 32)
+    public static IEmbeddingGenerator<string, Embedding<float>> Shared(string name, int threads = 0, int batchSize = 8)
     {
         var model = LocalModel.Find(name) ?? throw new ArgumentException(
             $"unknown embedding model '{name}' (Embedding:Model); bundled models: {string.Join(", ", Names)}; or configure Llm:EmbeddingModel for an OpenAI-compatible one");

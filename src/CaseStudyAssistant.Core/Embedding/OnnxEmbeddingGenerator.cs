@@ -26,7 +26,7 @@ internal sealed partial class OnnxEmbeddingGenerator : IEmbeddingGenerator<strin
     public int MaxTokens => _model.MaxTokens;
     public long Truncated => Interlocked.Read(ref _truncated);
 
-    public OnnxEmbeddingGenerator(LocalModel model, int threads = 0, int batchSize = 32)
+    public OnnxEmbeddingGenerator(LocalModel model, int threads = 0, int batchSize = 8)
     {
         _model = model;
         _batchSize = Math.Max(1, batchSize);
@@ -34,10 +34,9 @@ internal sealed partial class OnnxEmbeddingGenerator : IEmbeddingGenerator<strin
             _tokenizer = BertTokenizer.Create(vocab, new BertOptions { LowerCaseBeforeTokenization = true, RemoveNonSpacingMarks = true, ApplyBasicTokenization = true });
         byte[] bytes;
         using (var stream = model.Open("model.onnx"))
-        using (var copy = new MemoryStream((int)stream.Length))
         {
-            stream.CopyTo(copy);
-            bytes = copy.ToArray();
+            bytes = new byte[stream.Length];
+            stream.ReadExactly(bytes);
         }
         using var options = new SessionOptions
         {
@@ -45,6 +44,8 @@ internal sealed partial class OnnxEmbeddingGenerator : IEmbeddingGenerator<strin
             InterOpNumThreads = 1,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            // Without the arena, activation buffers are returned after each batch instead of being kept at their peak.
+            EnableCpuMemArena = false,
         };
         _session = new InferenceSession(bytes, options);
         _hasTokenTypes = _session.InputMetadata.ContainsKey("token_type_ids");
