@@ -191,7 +191,10 @@ internal sealed class QdrantStudyIndex : IStudyIndex
         await Call(() => Client.UpdateCollectionAsync(current, Metadata(model, pipelineVersion), timeout: TimeSpan.FromSeconds(60), cancellationToken: ct));
     }
 
-    /// <summary>Builds a complete new collection, then points the alias at it in one atomic action; the old one is deleted after.</summary>
+    /// <summary>
+    /// Builds a complete new collection, checks its exact point count, then points the alias at it in one atomic action;
+    /// the old one is deleted after.
+    /// </summary>
     private async Task RebuildAsync(IndexChanges changes, EmbeddingModelInfo model, string pipelineVersion, string? previous, CancellationToken ct)
     {
         var name = $"{Alias}-{DateTime.UtcNow:yyyyMMddHHmmssfff}";
@@ -201,6 +204,12 @@ internal sealed class QdrantStudyIndex : IStudyIndex
             await UpsertAsync(name, changes.Upserts.SelectMany(u => u.Chunks.Select(c => ChunkPoint(u.Study, c))), ct);
             await UpsertAsync(name, changes.Upserts.Select(StudyPoint), ct);
             await WriteStatisticsAsync(name, ct);
+            // Before readers move: the new collection exists and holds every point (chunks, studies, statistics).
+            var expected = (ulong)(changes.Upserts.Sum(u => u.Chunks.Count) + changes.Upserts.Count + 1);
+            var stored = await Call(() => Client.CountAsync(name, exact: true, cancellationToken: ct));
+            if (stored != expected)
+                throw new QdrantException($"the new Qdrant collection '{name}' holds {stored} points, {expected} were written; the alias '{Alias}' was not switched",
+                    hint: "run the rebuild again; if it repeats, check the server's log");
             var actions = new List<AliasOperations>();
             if (previous is not null) actions.Add(new AliasOperations { DeleteAlias = new DeleteAlias { AliasName = Alias } });
             actions.Add(new AliasOperations { CreateAlias = new CreateAlias { CollectionName = name, AliasName = Alias } });

@@ -269,6 +269,17 @@ public sealed class QdrantFaultTests : QdrantEmulatorTestBase
         Assert.Equal(1, failSwitch.Failed);
         await AssertUntouched("failed alias switch");
 
+        // 4. Qdrant counts fewer points in the new collection than were written: the alias must not move.
+        var shortCount = new StubQdrant((method, _) => method == "qdrant.Points/Count" ? new CountResponse { Result = new CountResult { Count = 7 } } : null);
+        using (var sp = Build(Options(emulator.Url), handler: shortCount))
+        {
+            var e = await Assert.ThrowsAsync<QdrantException>(() => Ingest(sp, corpus, rebuild: true));
+            Assert.Contains("holds 7 points", e.Message);
+            Assert.Contains("was not switched", e.Message);
+        }
+        Assert.DoesNotContain("qdrant.Collections/UpdateAliases", shortCount.Calls);
+        await AssertUntouched("short count");
+
         // And a rebuild that goes through moves the alias and deletes the old collection.
         using (var sp = Build(Options(emulator.Url)))
             Assert.Equal(20, (await Ingest(sp, corpus, rebuild: true)).Added);

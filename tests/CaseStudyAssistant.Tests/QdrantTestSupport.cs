@@ -168,10 +168,11 @@ public sealed class EmulatorFactAttribute : FactAttribute
 }
 
 /// <summary>
-/// A Qdrant that answers calls from a function, without a network: the function gets the method
-/// (<c>qdrant.Collections/ListAliases</c>) and the request, and returns the reply or throws an <see cref="RpcException"/>.
+/// A Qdrant that answers calls from a function: the function gets the method (<c>qdrant.Collections/ListAliases</c>)
+/// and the request, and returns the reply, throws an <see cref="RpcException"/>, or returns null to pass the call on
+/// to the network (when there is a server behind).
 /// </summary>
-public sealed class StubQdrant(Func<string, object, object> answer) : Interceptor
+public sealed class StubQdrant(Func<string, object, object?> answer) : Interceptor
 {
     public List<string> Calls { get; } = [];
 
@@ -181,7 +182,11 @@ public sealed class StubQdrant(Func<string, object, object> answer) : Intercepto
         var method = context.Method.FullName.TrimStart('/');
         lock (Calls) Calls.Add(method);
         Task<TResponse> response;
-        try { response = Task.FromResult((TResponse)answer(method, request)); }
+        try
+        {
+            if (answer(method, request) is not { } reply) return continuation(request, context);
+            response = Task.FromResult((TResponse)reply);
+        }
         catch (RpcException e) { response = Task.FromException<TResponse>(e); }
         return new AsyncUnaryCall<TResponse>(response, Task.FromResult(new Metadata()), () => Status.DefaultSuccess, () => new Metadata(), () => { });
     }
