@@ -4,7 +4,7 @@ using System.Text;
 namespace CaseStudyAssistant.Qdrant;
 
 /// <summary>Name-based UUIDs (RFC 4122 version 5): the same chunk gets the same point id on every ingest.</summary>
-public static class DeterministicGuid
+internal static class DeterministicGuid
 {
     // A fixed namespace for this application's point ids.
     private static readonly byte[] Namespace = Guid.Parse("6f1c5d0e-3a4b-5c8d-9e2f-1a2b3c4d5e6f").ToByteArray(bigEndian: true);

@@ -1,11 +1,12 @@
-using System.Net;
 using CaseStudyAssistant.Indexing;
+using Grpc.Core;
 
 namespace CaseStudyAssistant.Qdrant;
 
-/// <summary>A Qdrant request that failed, with the server's own error message when it sent one.</summary>
-public sealed class QdrantException(string message, HttpStatusCode? status = null, string? hint = null, Exception? inner = null)
+/// <summary>A Qdrant call that failed, in one readable line (with the server's own message when it sent one) and a hint.</summary>
+internal sealed class QdrantException(string message, StatusCode? status = null, string? hint = null, Exception? inner = null)
     : StoreException(message, hint, inner)
 {
-    public HttpStatusCode? Status { get; } = status;
+    /// <summary>The gRPC status the server (or the channel) answered with; null for failures of our own.</summary>
+    public StatusCode? Status { get; } = status;
 }

@@ -1,112 +1,124 @@
-using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using CaseStudyAssistant.Corpus;
 using CaseStudyAssistant.Indexing;
 using CaseStudyAssistant.Retrieval;
+using Grpc.Core.Interceptors;
+using Qdrant.Client;
+using Qdrant.Client.Grpc;
 using static CaseStudyAssistant.Qdrant.QdrantFilters;
+using Rrf = Qdrant.Client.Grpc.Rrf;
+using SparseVector = CaseStudyAssistant.Indexing.SparseVector;
 
 namespace CaseStudyAssistant.Qdrant;
 
 /// <summary>
-/// The index in Qdrant. One collection per build, reached through an alias, holding three kinds of point: chunks
-/// (named vectors <c>dense</c> and sparse <c>bm25</c>), studies (sparse <c>bm25_study</c> and the study's metadata and
-/// sections) and one statistics point (chunk document frequencies, for evidence checks). Sparse vectors carry our
-/// BM25-saturated weights and the collection applies IDF (<c>modifier: idf</c>), and fusion is Qdrant's RRF with the
-/// same k, weights and pools as the embedded store, so the two rank alike.
+/// The index in Qdrant, through the official client (gRPC). One collection per build, reached through an alias,
+/// holding three kinds of point: chunks (named vectors <c>dense</c> and sparse <c>bm25</c>), studies (sparse
+/// <c>bm25_study</c> and the study's metadata and sections) and one statistics point (chunk document frequencies, for
+/// evidence checks). Sparse vectors carry our BM25-saturated weights and the collection applies IDF
+/// (<c>modifier: idf</c>), and fusion is Qdrant's RRF with the same k, weights and pools as the embedded store, so the
+/// two rank alike.
 /// </summary>
-public sealed class QdrantStudyIndex : IStudyIndex
+internal sealed class QdrantStudyIndex : IStudyIndex
 {
-    public const string DenseVector = "dense", SparseVector = "bm25", StudyVector = "bm25_study";
+    public const string DenseVector = "dense", SparseVectorName = "bm25", StudyVector = "bm25_study";
     public const string ChunkKind = "chunk", StudyKind = "study", StatsKind = "stats";
     public const int SchemaVersion = 1;
     /// <summary>RRF with an explicit k needs 1.16; per-list weights need 1.17.</summary>
     public static readonly Version MinimumVersion = new(1, 16, 0);
     public static readonly Version WeightsVersion = new(1, 17, 0);
+    private const uint ScrollPage = 256;
+    private static readonly Guid StatisticsId = DeterministicGuid.Create("csa#statistics");
 
-    private readonly QdrantHttp _http;
+    private readonly QdrantConnection _connection;
     private readonly QdrantOptions _options;
     private Version? _serverVersion;
     private Dictionary<string, StudyRecord>? _studies;
     private TermStatistics? _statistics;
     private Dictionary<uint, long>? _documentFrequency;
 
-    public QdrantStudyIndex(QdrantOptions options, HttpMessageHandler? handler = null)
+    /// <param name="innermost">For tests: sees (and may answer) every call after retries and before the network.</param>
+    public QdrantStudyIndex(QdrantOptions options, Interceptor? innermost = null)
     {
         if (string.IsNullOrWhiteSpace(options.Collection) || options.Collection.Contains('/'))
             throw new QdrantException($"'{options.Collection}' is not a usable collection name", hint: "set Index:Qdrant:Collection to a name without '/'");
         _options = options;
-        _http = new QdrantHttp(options, handler);
+        _connection = new QdrantConnection(options, innermost);
     }
 
-    public string Location => $"{_http.BaseUrl} (collection alias '{_options.Collection}')";
+    public string Location => $"{_connection.Url} (collection alias '{_options.Collection}')";
     private string Alias => _options.Collection;
+    private QdrantClient Client => _connection.Client;
 
     // ---- server and collection ----
 
     public async Task<Version> ServerVersionAsync(CancellationToken ct = default)
     {
         if (_serverVersion is not null) return _serverVersion;
-        var root = await _http.SendAsync(HttpMethod.Get, "", ct: ct);
-        var text = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("version", out var v) ? v.GetString() : null;
-        if (text is null || !Version.TryParse(text.Split('-')[0], out var version))
-            throw new QdrantException($"{_http.BaseUrl} did not answer GET / like a Qdrant server (no version)", hint: "check --qdrant-url");
+        HealthCheckReply reply;
+        try { reply = await Client.HealthAsync(ct); }
+        catch (QdrantException e) when (e.Status == Grpc.Core.StatusCode.Unimplemented)
+        {
+            throw new QdrantException($"{_connection.Url} did not answer Qdrant's health check (no version): it is not Qdrant's gRPC API", e.Status,
+                "Index:Qdrant:Url (--qdrant-url, QDRANT_URL) must be Qdrant's gRPC endpoint, e.g. http://localhost:6334", e);
+        }
+        if (!Version.TryParse((reply.Version ?? "").Split('-')[0], out var version))
+            throw new QdrantException($"{_connection.Url} answered the health check without a usable version ('{reply.Version}')",
+                hint: "Index:Qdrant:Url (--qdrant-url, QDRANT_URL) must be Qdrant's gRPC endpoint, e.g. http://localhost:6334");
         if (version < MinimumVersion)
-            throw new QdrantException($"Qdrant at {_http.BaseUrl} is version {version}; this client needs {MinimumVersion} or newer (RRF fusion with an explicit k)",
+            throw new QdrantException($"Qdrant at {_connection.Url} is version {version}; this client needs {MinimumVersion} or newer (RRF fusion with an explicit k)",
                 hint: "upgrade Qdrant (docker-compose.yml pins qdrant/qdrant:v1.19.0)");
         return _serverVersion = version;
     }
 
-    private async Task<bool> AliasExistsAsync(CancellationToken ct)
-    {
-        var aliases = await _http.SendAsync(HttpMethod.Get, "aliases", ct: ct);
-        return aliases.GetProperty("aliases").EnumerateArray().Any(a => a.GetProperty("alias_name").GetString() == Alias);
-    }
-
-    private async Task<string?> AliasTargetAsync(CancellationToken ct)
-    {
-        var aliases = await _http.SendAsync(HttpMethod.Get, "aliases", ct: ct);
-        return aliases.GetProperty("aliases").EnumerateArray()
-            .Where(a => a.GetProperty("alias_name").GetString() == Alias)
-            .Select(a => a.GetProperty("collection_name").GetString()).FirstOrDefault();
-    }
+    private async Task<string?> AliasTargetAsync(CancellationToken ct) =>
+        (await Call(() => Client.ListAliasesAsync(ct))).FirstOrDefault(a => a.AliasName == Alias)?.CollectionName;
 
     private async Task CreateCollectionAsync(string name, EmbeddingModelInfo model, string pipelineVersion, CancellationToken ct)
     {
-        var body = new JsonObject
+        var request = new CreateCollection
         {
-            ["vectors"] = new JsonObject { [DenseVector] = new JsonObject { ["size"] = model.Dimensions, ["distance"] = "Cosine" } },
-            ["sparse_vectors"] = new JsonObject
+            CollectionName = name,
+            VectorsConfig = new VectorsConfig
             {
-                [SparseVector] = new JsonObject { ["modifier"] = "idf" },
-                [StudyVector] = new JsonObject { ["modifier"] = "idf" },
+                ParamsMap = new VectorParamsMap { Map = { [DenseVector] = new VectorParams { Size = (ulong)model.Dimensions, Distance = Distance.Cosine } } },
             },
-            ["shard_number"] = _options.ShardNumber,
-            ["replication_factor"] = _options.ReplicationFactor,
-            ["write_consistency_factor"] = _options.WriteConsistencyFactor,
-            ["on_disk_payload"] = true,
-            ["metadata"] = Metadata(model, pipelineVersion),
+            SparseVectorsConfig = new SparseVectorConfig
+            {
+                Map =
+                {
+                    [SparseVectorName] = new SparseVectorParams { Modifier = Modifier.Idf },
+                    [StudyVector] = new SparseVectorParams { Modifier = Modifier.Idf },
+                },
+            },
+            ShardNumber = (uint)_options.ShardNumber,
+            ReplicationFactor = (uint)_options.ReplicationFactor,
+            WriteConsistencyFactor = (uint)_options.WriteConsistencyFactor,
+            Timeout = 60,
         };
-        await _http.SendAsync(HttpMethod.Put, $"collections/{Uri.EscapeDataString(name)}?timeout=60", body, ct);
-        foreach (var (field, schema) in new (string, JsonNode)[]
+        // Deprecated since 1.19 in favour of payload "memory", which servers before 1.19 do not know; we support 1.16+.
+#pragma warning disable CS0612, CS0618
+        request.OnDiskPayload = true;
+#pragma warning restore CS0612, CS0618
+        request.Metadata.Add(Metadata(model, pipelineVersion));
+        await Call(() => Client.CreateCollectionAsync(request, ct));
+        foreach (var (field, type, parameters) in new (string, PayloadSchemaType, PayloadIndexParams?)[]
         {
-            (Kind, "keyword"), (DocId, "keyword"), (CompanyKey, "keyword"), (IndustryKey, "keyword"),
-            (CategoryKey, "keyword"), (TagsKey, "keyword"),
-            (Year, new JsonObject { ["type"] = "integer", ["lookup"] = true, ["range"] = true }),
-            (Ordinal, new JsonObject { ["type"] = "integer", ["lookup"] = false, ["range"] = true }),
+            (Kind, PayloadSchemaType.Keyword, null), (DocId, PayloadSchemaType.Keyword, null), (CompanyKey, PayloadSchemaType.Keyword, null),
+            (IndustryKey, PayloadSchemaType.Keyword, null), (CategoryKey, PayloadSchemaType.Keyword, null), (TagsKey, PayloadSchemaType.Keyword, null),
+            (Year, PayloadSchemaType.Integer, new PayloadIndexParams { IntegerIndexParams = new IntegerIndexParams { Lookup = true, Range = true } }),
+            (Ordinal, PayloadSchemaType.Integer, new PayloadIndexParams { IntegerIndexParams = new IntegerIndexParams { Lookup = false, Range = true } }),
         })
         {
-            await _http.SendAsync(HttpMethod.Put, $"collections/{Uri.EscapeDataString(name)}/index?wait=true",
-                new JsonObject { ["field_name"] = field, ["field_schema"] = schema }, ct);
+            await Call(() => Client.CreatePayloadIndexAsync(name, field, type, parameters, wait: true, cancellationToken: ct));
         }
     }
 
-    private static JsonObject Metadata(EmbeddingModelInfo model, string pipelineVersion) => new()
+    private static Dictionary<string, Value> Metadata(EmbeddingModelInfo model, string pipelineVersion) => new()
     {
         ["embedding_model"] = model.Name,
-        ["embedding_dimensions"] = model.Dimensions,
+        ["embedding_dimensions"] = (long)model.Dimensions,
         ["pipeline_version"] = pipelineVersion,
-        ["schema_version"] = SchemaVersion,
+        ["schema_version"] = (long)SchemaVersion,
     };
 
     // ---- state ----
@@ -114,49 +126,38 @@ public sealed class QdrantStudyIndex : IStudyIndex
     public async Task<IndexState> GetStateAsync(CancellationToken ct = default)
     {
         await ServerVersionAsync(ct);
-        if (!await AliasExistsAsync(ct)) return IndexState.Empty;
-        var info = await _http.SendAsync(HttpMethod.Get, $"collections/{Uri.EscapeDataString(Alias)}", ct: ct);
+        if (await AliasTargetAsync(ct) is null) return IndexState.Empty;
+        var info = await Call(() => Client.GetCollectionInfoAsync(Alias, ct));
         EmbeddingModelInfo? model = null;
         string? pipeline = null;
-        if (info.TryGetProperty("config", out var config) && config.TryGetProperty("metadata", out var meta) && meta.ValueKind == JsonValueKind.Object)
+        var meta = info.Config?.Metadata;
+        if (meta is not null)
         {
-            if (meta.TryGetProperty("schema_version", out var sv) && sv.ValueKind == JsonValueKind.Number && sv.GetInt32() != SchemaVersion)
-                throw new IndexMismatchException($"the Qdrant collection behind '{Alias}' has layout {sv.GetInt32()}, this version uses {SchemaVersion}; re-ingest with --rebuild");
-            if (meta.TryGetProperty("embedding_model", out var name) && meta.TryGetProperty("embedding_dimensions", out var dims))
-                model = new EmbeddingModelInfo(name.GetString() ?? "", dims.GetInt32());
-            if (meta.TryGetProperty("pipeline_version", out var pv)) pipeline = pv.GetString();
+            if (meta.TryGetValue("schema_version", out var sv) && Int(sv) is { } layout && layout != SchemaVersion)
+                throw new IndexMismatchException($"the Qdrant collection behind '{Alias}' has layout {layout}, this version uses {SchemaVersion}; re-ingest with --rebuild");
+            if (meta.TryGetValue("embedding_model", out var name) && meta.TryGetValue("embedding_dimensions", out var dims) && Int(dims) is { } d)
+                model = new EmbeddingModelInfo(Text(name) ?? "", (int)d);
+            if (meta.TryGetValue("pipeline_version", out var pv)) pipeline = Text(pv);
         }
         var studies = new Dictionary<string, StoredStudy>(StringComparer.Ordinal);
-        await foreach (var point in ScrollAsync(For(StudyKind, SearchFilter.None), new JsonArray("doc_id", "content_hash", "source_path"), null, ct))
+        await foreach (var point in ScrollAsync(Alias, For(StudyKind, SearchFilter.None), new[] { DocId, "content_hash", "source_path" }, false, ct))
         {
-            var p = point.GetProperty("payload");
-            var id = p.GetProperty("doc_id").GetString()!;
-            studies[id] = new StoredStudy(id, p.GetProperty("content_hash").GetString()!, p.GetProperty("source_path").GetString()!);
+            var id = Text(point.Payload, DocId)!;
+            studies[id] = new StoredStudy(id, Text(point.Payload, "content_hash")!, Text(point.Payload, "source_path")!);
         }
         return new IndexState(model, pipeline, studies);
     }
 
-    private IAsyncEnumerable<JsonElement> ScrollAsync(JsonObject filter, JsonNode withPayload, JsonNode? withVector, CancellationToken ct) =>
-        ScrollAsync(Uri.EscapeDataString(Alias), filter, withPayload, withVector, ct);
-
-    /// <summary>Every point matching the filter, page by page (next_page_offset fed back until it is null).</summary>
-    private async IAsyncEnumerable<JsonElement> ScrollAsync(string collection, JsonObject filter, JsonNode withPayload, JsonNode? withVector,
+    /// <summary>Every point matching the filter, page by page (next_page_offset fed back until there is none).</summary>
+    private async IAsyncEnumerable<RetrievedPoint> ScrollAsync(string collection, Filter filter, WithPayloadSelector payload, WithVectorsSelector vectors,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
-        JsonNode? offset = null;
+        PointId? offset = null;
         do
         {
-            var body = new JsonObject
-            {
-                ["filter"] = filter.DeepClone(),
-                ["limit"] = 256,
-                ["with_payload"] = withPayload.DeepClone(),
-                ["with_vector"] = withVector?.DeepClone() ?? false,
-            };
-            if (offset is not null) body["offset"] = offset;
-            var page = await _http.SendAsync(HttpMethod.Post, $"collections/{collection}/points/scroll", body, ct);
-            foreach (var point in page.GetProperty("points").EnumerateArray()) yield return point;
-            offset = page.TryGetProperty("next_page_offset", out var next) && next.ValueKind != JsonValueKind.Null ? JsonNode.Parse(next.GetRawText()) : null;
+            var page = await Call(() => Client.ScrollAsync(collection, filter, ScrollPage, offset, payload, vectors, cancellationToken: ct));
+            foreach (var point in page.Result) yield return point;
+            offset = page.NextPageOffset;
         } while (offset is not null);
     }
 
@@ -176,102 +177,110 @@ public sealed class QdrantStudyIndex : IStudyIndex
         // In place. Per study: new chunk points first (deterministic ids overwrite), then stale chunks beyond the new
         // count are removed, and the study point, which carries the content hash, comes last — an interrupted ingest
         // leaves old hashes behind, so the next ingest redoes those studies.
-        var collection = Uri.EscapeDataString(current);
-        await UpsertAsync(collection, changes.Upserts.SelectMany(u => u.Chunks.Select(c => ChunkPoint(u.Study, c))), ct);
+        await UpsertAsync(current, changes.Upserts.SelectMany(u => u.Chunks.Select(c => ChunkPoint(u.Study, c))), ct);
         foreach (var batch in changes.Upserts.Chunk(64))
         {
-            var should = new JsonArray(batch.Select(u => (JsonNode)new JsonObject
-            {
-                ["must"] = new JsonArray
-                {
-                    Match(DocId, u.Study.Id), Match(Kind, ChunkKind),
-                    new JsonObject { ["key"] = Ordinal, ["range"] = new JsonObject { ["gte"] = u.Chunks.Count } },
-                },
-            }).ToArray());
-            await _http.SendAsync(HttpMethod.Post, $"collections/{collection}/points/delete?wait=true", new JsonObject { ["filter"] = new JsonObject { ["should"] = should } }, ct);
+            var stale = new Filter();
+            stale.Should.AddRange(batch.Select(u => Conditions.Filter(ChunksFrom(u.Study.Id, u.Chunks.Count))));
+            await Call(() => Client.DeleteAsync(current, stale, wait: true, cancellationToken: ct));
         }
-        await UpsertAsync(collection, changes.Upserts.Select(u => StudyPoint(u)), ct);
+        await UpsertAsync(current, changes.Upserts.Select(StudyPoint), ct);
         foreach (var batch in changes.Deletions.Chunk(256))
-            await _http.SendAsync(HttpMethod.Post, $"collections/{collection}/points/delete?wait=true", new JsonObject { ["filter"] = DocIds(batch) }, ct);
-        await WriteStatisticsAsync(collection, ct);
-        await _http.SendAsync(HttpMethod.Patch, $"collections/{collection}?timeout=60", new JsonObject { ["metadata"] = Metadata(model, pipelineVersion) }, ct);
+            await Call(() => Client.DeleteAsync(current, DocIds(batch), wait: true, cancellationToken: ct));
+        await WriteStatisticsAsync(current, ct);
+        await Call(() => Client.UpdateCollectionAsync(current, Metadata(model, pipelineVersion), timeout: TimeSpan.FromSeconds(60), cancellationToken: ct));
     }
 
-    /// <summary>Builds a complete new collection, then points the alias at it in one atomic action; the old one is deleted after.</summary>
+    /// <summary>
+    /// Builds a complete new collection, checks its exact point count, then points the alias at it in one atomic action;
+    /// the old one is deleted after.
+    /// </summary>
     private async Task RebuildAsync(IndexChanges changes, EmbeddingModelInfo model, string pipelineVersion, string? previous, CancellationToken ct)
     {
         var name = $"{Alias}-{DateTime.UtcNow:yyyyMMddHHmmssfff}";
-        var collection = Uri.EscapeDataString(name);
         try
         {
             await CreateCollectionAsync(name, model, pipelineVersion, ct);
-            await UpsertAsync(collection, changes.Upserts.SelectMany(u => u.Chunks.Select(c => ChunkPoint(u.Study, c))), ct);
-            await UpsertAsync(collection, changes.Upserts.Select(u => StudyPoint(u)), ct);
-            await WriteStatisticsAsync(collection, ct);
-            var actions = new JsonArray();
-            if (previous is not null) actions.Add(new JsonObject { ["delete_alias"] = new JsonObject { ["alias_name"] = Alias } });
-            actions.Add(new JsonObject { ["create_alias"] = new JsonObject { ["collection_name"] = name, ["alias_name"] = Alias } });
-            await _http.SendAsync(HttpMethod.Post, "collections/aliases?timeout=30", new JsonObject { ["actions"] = actions }, ct);
+            await UpsertAsync(name, changes.Upserts.SelectMany(u => u.Chunks.Select(c => ChunkPoint(u.Study, c))), ct);
+            await UpsertAsync(name, changes.Upserts.Select(StudyPoint), ct);
+            await WriteStatisticsAsync(name, ct);
+            // Before readers move: the new collection exists and holds every point (chunks, studies, statistics).
+            var expected = (ulong)(changes.Upserts.Sum(u => u.Chunks.Count) + changes.Upserts.Count + 1);
+            var stored = await Call(() => Client.CountAsync(name, exact: true, cancellationToken: ct));
+            if (stored != expected)
+                throw new QdrantException($"the new Qdrant collection '{name}' holds {stored} points, {expected} were written; the alias '{Alias}' was not switched",
+                    hint: "run the rebuild again; if it repeats, check the server's log");
+            var actions = new List<AliasOperations>();
+            if (previous is not null) actions.Add(new AliasOperations { DeleteAlias = new DeleteAlias { AliasName = Alias } });
+            actions.Add(new AliasOperations { CreateAlias = new CreateAlias { CollectionName = name, AliasName = Alias } });
+            await Call(() => Client.UpdateAliasesAsync(actions, TimeSpan.FromSeconds(30), ct));
         }
         catch
         {
             // Readers still use the previous collection; drop the half-built one (best effort).
-            try { await _http.SendAsync(HttpMethod.Delete, $"collections/{collection}", ct: CancellationToken.None); } catch (QdrantException) { }
+            try { await Call(() => Client.DeleteCollectionAsync(name, cancellationToken: CancellationToken.None)); } catch (QdrantException) { }
             throw;
         }
         if (previous is not null)
-            await _http.SendAsync(HttpMethod.Delete, $"collections/{Uri.EscapeDataString(previous)}", ct: ct);
+            await Call(() => Client.DeleteCollectionAsync(previous, cancellationToken: ct));
     }
 
-    private async Task UpsertAsync(string collection, IEnumerable<JsonObject> points, CancellationToken ct)
+    private async Task UpsertAsync(string collection, IEnumerable<PointStruct> points, CancellationToken ct)
     {
         foreach (var batch in points.Chunk(Math.Max(1, _options.BatchSize)))
-            await _http.SendAsync(HttpMethod.Put, $"collections/{collection}/points?wait=true",
-                new JsonObject { ["points"] = new JsonArray(batch.Select(p => (JsonNode)p).ToArray()) }, ct);
+            await Call(() => Client.UpsertAsync(collection, batch, wait: true, cancellationToken: ct));
     }
 
-    private static JsonObject Sparse(Indexing.SparseVector v) => new()
-    {
-        ["indices"] = new JsonArray(v.Indices.Select(i => (JsonNode)i).ToArray()),
-        ["values"] = new JsonArray(v.Values.Select(x => (JsonNode)x).ToArray()),
-    };
+    private static Vector Sparse(SparseVector v) => (v.Values, v.Indices);
 
-    private static void AddStudyFields(JsonObject payload, CaseStudy s)
+    private static Value Strings(IEnumerable<string> values) => values.Select(v => (Value)v).ToArray();
+
+    private static void AddStudyFields(PointStruct point, CaseStudy s)
     {
-        payload[DocId] = s.Id;
-        payload["title"] = s.Title;
-        payload["company"] = s.Company;
-        payload["industry"] = s.Industry;
-        payload["category"] = s.Category;
-        if (s.Year is { } y) payload[Year] = y;
-        payload["tags"] = new JsonArray(s.Tags.Select(t => (JsonNode)t).ToArray());
-        payload["source_url"] = s.SourceUrl;
-        payload[CompanyKey] = Key(s.Company);
-        payload[IndustryKey] = Key(s.Industry);
-        payload[CategoryKey] = Key(s.Category);
-        payload[TagsKey] = new JsonArray(s.Tags.Select(t => (JsonNode)Key(t)).ToArray());
+        var p = point.Payload;
+        p[DocId] = s.Id;
+        p["title"] = s.Title;
+        p["company"] = s.Company;
+        p["industry"] = Nullable(s.Industry);
+        p["category"] = Nullable(s.Category);
+        if (s.Year is { } y) p[Year] = y;
+        p["tags"] = Strings(s.Tags);
+        p["source_url"] = Nullable(s.SourceUrl);
+        p[CompanyKey] = Key(s.Company);
+        p[IndustryKey] = Key(s.Industry);
+        p[CategoryKey] = Key(s.Category);
+        p[TagsKey] = Strings(s.Tags.Select(Key));
     }
 
-    private static JsonObject ChunkPoint(CaseStudy study, IndexedChunk c)
+    private static Value Nullable(string? text) => text is null ? new Value { NullValue = NullValue.NullValue } : text;
+
+    private static PointStruct ChunkPoint(CaseStudy study, IndexedChunk c)
     {
-        var payload = new JsonObject { [Kind] = ChunkKind, ["chunk_id"] = c.Chunk.Id, [Ordinal] = c.Chunk.Ordinal, ["heading"] = c.Chunk.Heading, ["text"] = c.Chunk.Text };
-        AddStudyFields(payload, study);
-        var vector = new JsonObject { [DenseVector] = new JsonArray(c.Dense.Select(x => (JsonNode)x).ToArray()) };
-        if (c.Sparse.Count > 0) vector[SparseVector] = Sparse(c.Sparse);
-        return new JsonObject { ["id"] = DeterministicGuid.Create(c.Chunk.Id).ToString(), ["vector"] = vector, ["payload"] = payload };
+        var vectors = new Dictionary<string, Vector> { [DenseVector] = c.Dense };
+        if (c.Sparse.Count > 0) vectors[SparseVectorName] = Sparse(c.Sparse);
+        var point = new PointStruct { Id = DeterministicGuid.Create(c.Chunk.Id), Vectors = vectors };
+        point.Payload[Kind] = ChunkKind;
+        point.Payload["chunk_id"] = c.Chunk.Id;
+        point.Payload[Ordinal] = c.Chunk.Ordinal;
+        point.Payload["heading"] = c.Chunk.Heading;
+        point.Payload["text"] = c.Chunk.Text;
+        AddStudyFields(point, study);
+        return point;
     }
 
-    private static JsonObject StudyPoint(StudyUpsert u)
+    private static PointStruct StudyPoint(StudyUpsert u)
     {
-        var payload = new JsonObject
-        {
-            [Kind] = StudyKind, ["source_path"] = u.Study.SourcePath, ["content_hash"] = u.Study.ContentHash, ["chunk_count"] = u.Chunks.Count,
-            ["sections"] = new JsonArray(u.Study.Sections.Select(s => (JsonNode)new JsonObject { ["heading"] = s.Heading, ["text"] = s.Text }).ToArray()),
-        };
-        AddStudyFields(payload, u.Study);
-        var vector = new JsonObject();
-        if (u.StudySparse.Count > 0) vector[StudyVector] = Sparse(u.StudySparse);
-        return new JsonObject { ["id"] = DeterministicGuid.Create(u.Study.Id + "#study").ToString(), ["vector"] = vector, ["payload"] = payload };
+        var vectors = new Dictionary<string, Vector>();
+        if (u.StudySparse.Count > 0) vectors[StudyVector] = Sparse(u.StudySparse);
+        var point = new PointStruct { Id = DeterministicGuid.Create(u.Study.Id + "#study"), Vectors = vectors };
+        point.Payload[Kind] = StudyKind;
+        point.Payload["source_path"] = u.Study.SourcePath;
+        point.Payload["content_hash"] = u.Study.ContentHash;
+        point.Payload["chunk_count"] = u.Chunks.Count;
+        point.Payload["sections"] = u.Study.Sections
+            .Select(s => (Value)new Dictionary<string, Value> { ["heading"] = s.Heading, ["text"] = s.Text }).ToArray();
+        AddStudyFields(point, u.Study);
+        return point;
     }
 
     /// <summary>Recounts chunk document frequencies from the stored sparse vectors and saves them in the statistics point.</summary>
@@ -279,11 +288,11 @@ public sealed class QdrantStudyIndex : IStudyIndex
     {
         var df = new Dictionary<uint, long>();
         long documents = 0;
-        await foreach (var chunk in ScrollAsync(collection, For(ChunkKind, SearchFilter.None), false, new JsonArray(SparseVector), ct))
+        await foreach (var chunk in ScrollAsync(collection, For(ChunkKind, SearchFilter.None), false, new[] { SparseVectorName }, ct))
         {
             documents++;
-            if (chunk.TryGetProperty("vector", out var v) && v.ValueKind == JsonValueKind.Object && v.TryGetProperty(SparseVector, out var sparse))
-                foreach (var i in sparse.GetProperty("indices").EnumerateArray()) df[i.GetUInt32()] = df.GetValueOrDefault(i.GetUInt32()) + 1;
+            if (ToSparse(chunk.Vectors, SparseVectorName) is { } sparse)
+                foreach (var i in sparse.Indices) df[i] = df.GetValueOrDefault(i) + 1;
         }
 
         var pairs = new byte[df.Count * 8];
@@ -294,12 +303,10 @@ public sealed class QdrantStudyIndex : IStudyIndex
             BitConverter.TryWriteBytes(pairs.AsSpan(k + 4, 4), (uint)count);
             k += 8;
         }
-        var point = new JsonObject
-        {
-            ["id"] = DeterministicGuid.Create("csa#statistics").ToString(),
-            ["vector"] = new JsonObject(),
-            ["payload"] = new JsonObject { [Kind] = StatsKind, ["documents"] = documents, ["document_frequency"] = Convert.ToBase64String(pairs) },
-        };
+        var point = new PointStruct { Id = StatisticsId, Vectors = new Dictionary<string, Vector>() };
+        point.Payload[Kind] = StatsKind;
+        point.Payload["documents"] = documents;
+        point.Payload["document_frequency"] = Convert.ToBase64String(pairs);
         await UpsertAsync(collection, [point], ct);
     }
 
@@ -309,46 +316,64 @@ public sealed class QdrantStudyIndex : IStudyIndex
     {
         if (_studies is not null) return _studies;
         var studies = new Dictionary<string, StudyRecord>(StringComparer.Ordinal);
-        if (await AliasExistsAsync(ct))
+        if (await AliasTargetAsync(ct) is not null)
         {
-            await foreach (var point in ScrollAsync(For(StudyKind, SearchFilter.None), true, new JsonArray(StudyVector), ct))
+            await foreach (var point in ScrollAsync(Alias, For(StudyKind, SearchFilter.None), true, new[] { StudyVector }, ct))
             {
-                var record = ToStudy(point.GetProperty("payload"));
-                if (point.TryGetProperty("vector", out var v) && v.ValueKind == JsonValueKind.Object && v.TryGetProperty(StudyVector, out var sparse))
-                    record = record with { Terms = ToSparse(sparse) };
+                var record = ToStudy(point.Payload);
+                if (ToSparse(point.Vectors, StudyVector) is { } sparse) record = record with { Terms = sparse };
                 studies[record.Id] = record;
             }
         }
         return _studies = studies;
     }
 
-    private static Indexing.SparseVector ToSparse(JsonElement e)
+    /// <summary>A named sparse vector of a reply (the oneof Qdrant fills, or the deprecated data/indices pair).</summary>
+    private static SparseVector? ToSparse(VectorsOutput? vectors, string name)
     {
-        var ids = e.GetProperty("indices").EnumerateArray().Select(x => x.GetUInt32()).ToArray();
-        var values = e.GetProperty("values").EnumerateArray().Select(x => x.GetSingle()).ToArray();
+        if (vectors?.Vectors is null || !vectors.Vectors.Vectors.TryGetValue(name, out var v)) return null;
+        uint[] ids; float[] values;
+        if (v.VectorCase == VectorOutput.VectorOneofCase.Sparse) { ids = v.Sparse.Indices.ToArray(); values = v.Sparse.Values.ToArray(); }
+#pragma warning disable CS0612, CS0618 // the deprecated fields, for servers that fill only those
+        else if (v.Indices is not null) { ids = v.Indices.Data.ToArray(); values = v.Data.ToArray(); }
+#pragma warning restore CS0612, CS0618
+        else return null;
         Array.Sort(ids, values);
-        return new Indexing.SparseVector(ids, values);
+        return new SparseVector(ids, values);
     }
 
-    private static string? Text(JsonElement p, string name) =>
-        p.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+    private static string? Text(Value? v) => v?.KindCase == Value.KindOneofCase.StringValue ? v.StringValue : null;
 
-    private static StudyRecord ToStudy(JsonElement p) => new()
+    private static string? Text(IDictionary<string, Value> p, string name) => p.TryGetValue(name, out var v) ? Text(v) : null;
+
+    private static long? Int(Value? v) => v?.KindCase switch
+    {
+        Value.KindOneofCase.IntegerValue => v.IntegerValue,
+        Value.KindOneofCase.DoubleValue when v.DoubleValue == Math.Floor(v.DoubleValue) => (long)v.DoubleValue,
+        _ => null,
+    };
+
+    private static IEnumerable<Value> List(IDictionary<string, Value> p, string name) =>
+        p.TryGetValue(name, out var v) && v.KindCase == Value.KindOneofCase.ListValue ? v.ListValue.Values : [];
+
+    private static StudyRecord ToStudy(IDictionary<string, Value> p) => new()
     {
         Id = Text(p, DocId)!,
         Title = Text(p, "title") ?? "",
         Company = Text(p, "company") ?? "",
         Industry = Text(p, "industry"),
         Category = Text(p, "category"),
-        Year = p.TryGetProperty(Year, out var y) && y.ValueKind == JsonValueKind.Number ? y.GetInt32() : null,
-        Tags = p.TryGetProperty("tags", out var t) && t.ValueKind == JsonValueKind.Array ? t.EnumerateArray().Select(x => x.GetString() ?? "").ToList() : [],
+        Year = p.TryGetValue(Year, out var y) && Int(y) is { } year ? (int)year : null,
+        Tags = List(p, "tags").Select(t => Text(t) ?? "").ToList(),
         SourceUrl = Text(p, "source_url"),
         SourcePath = Text(p, "source_path") ?? "",
         ContentHash = Text(p, "content_hash") ?? "",
-        ChunkCount = p.TryGetProperty("chunk_count", out var cc) && cc.ValueKind == JsonValueKind.Number ? cc.GetInt32() : 0,
-        Sections = p.TryGetProperty("sections", out var s) && s.ValueKind == JsonValueKind.Array
-            ? s.EnumerateArray().Select(x => new StudySection(Text(x, "heading") ?? "", Text(x, "text") ?? "")).ToList() : [],
+        ChunkCount = p.TryGetValue("chunk_count", out var cc) && Int(cc) is { } count ? (int)count : 0,
+        Sections = List(p, "sections").Where(s => s.KindCase == Value.KindOneofCase.StructValue)
+            .Select(s => new StudySection(Text(s.StructValue.Fields, "heading") ?? "", Text(s.StructValue.Fields, "text") ?? "")).ToList(),
     };
+
+    private static string PointKey(PointId id) => id.HasUuid ? id.Uuid : id.Num.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public async Task<StoreSearchResult> SearchAsync(HybridQuery query, CancellationToken ct = default)
     {
@@ -359,55 +384,54 @@ public sealed class QdrantStudyIndex : IStudyIndex
         if (studies.Count == 0 || (!useDense && !useSparse)) return new StoreSearchResult([], []);
 
         var chunkFilter = For(ChunkKind, query.Filter);
-        JsonObject SparseQuery(string vector, int limit) => new() { ["query"] = Sparse(query.Sparse), ["using"] = vector, ["limit"] = limit };
-        JsonObject DenseQuery(int limit) => new() { ["query"] = new JsonArray(query.Dense.Select(x => (JsonNode)x).ToArray()), ["using"] = DenseVector, ["limit"] = limit };
+        PrefetchQuery SparseLeg(string vector, int limit) => new() { Query = (query.Sparse.Values, query.Sparse.Indices), Using = vector, Limit = (ulong)limit };
+        PrefetchQuery DenseLeg(int limit) => new() { Query = query.Dense, Using = DenseVector, Limit = (ulong)limit };
+        // A leg on its own: the same query, filter and pool as inside the fusion, with just the doc id.
+        static QueryPoints Alone(PrefetchQuery leg, Filter filter) =>
+            new() { Query = leg.Query, Using = leg.Using, Limit = leg.Limit, Filter = filter, WithPayload = new[] { DocId } };
 
-        var prefetch = new JsonArray();
-        var weights = new JsonArray();
-        if (useSparse) { prefetch.Add(SparseQuery(SparseVector, query.CandidatePool)); weights.Add(query.SparseWeight); }
-        if (useDense) { prefetch.Add(DenseQuery(query.CandidatePool)); weights.Add(query.DenseWeight); }
-        var rrf = new JsonObject { ["k"] = query.RrfK };
-        if (weights.Any(w => Math.Abs(w!.GetValue<double>() - 1) > 1e-9))
+        var rrf = new Rrf { K = (uint)query.RrfK };
+        var fused = new QueryPoints { Query = rrf, Filter = chunkFilter, Limit = (ulong)query.Limit, WithPayload = true };
+        var weights = new List<double>();
+        if (useSparse) { fused.Prefetch.Add(SparseLeg(SparseVectorName, query.CandidatePool)); weights.Add(query.SparseWeight); }
+        if (useDense) { fused.Prefetch.Add(DenseLeg(query.CandidatePool)); weights.Add(query.DenseWeight); }
+        if (weights.Any(w => Math.Abs(w - 1) > 1e-9))
         {
             if (version < WeightsVersion)
                 throw new QdrantException($"Qdrant {version} cannot weight RRF lists (needs {WeightsVersion}); set Retrieval:SparseWeight and DenseWeight to 1 or upgrade Qdrant");
-            rrf["weights"] = weights;
+            rrf.Weights.AddRange(weights.Select(w => (float)w));
         }
 
-        var searches = new JsonArray
-        {
-            new JsonObject { ["prefetch"] = prefetch, ["query"] = new JsonObject { ["rrf"] = rrf }, ["filter"] = chunkFilter.DeepClone(), ["limit"] = query.Limit, ["with_payload"] = true },
-        };
+        var searches = new List<QueryPoints> { fused };
         // The legs on their own, for the ranks --explain shows (same round trip).
         var sparseLeg = useSparse ? searches.Count : -1;
-        if (useSparse) searches.Add(SparseQuery(SparseVector, query.CandidatePool).Also(q => { q["filter"] = chunkFilter.DeepClone(); q["with_payload"] = new JsonArray(DocId); }));
+        if (useSparse) searches.Add(Alone(fused.Prefetch[0], chunkFilter));
         var denseLeg = useDense ? searches.Count : -1;
-        if (useDense) searches.Add(DenseQuery(query.CandidatePool).Also(q => { q["filter"] = chunkFilter.DeepClone(); q["with_payload"] = new JsonArray(DocId); }));
+        if (useDense) searches.Add(Alone(fused.Prefetch[useSparse ? 1 : 0], chunkFilter));
         var studyLeg = useSparse && query.StudyPool > 0 ? searches.Count : -1;
-        if (studyLeg >= 0) searches.Add(SparseQuery(StudyVector, query.StudyPool).Also(q => { q["filter"] = For(StudyKind, query.Filter); q["with_payload"] = new JsonArray(DocId); }));
+        if (studyLeg >= 0) searches.Add(Alone(SparseLeg(StudyVector, query.StudyPool), For(StudyKind, query.Filter)));
 
-        var results = await _http.SendAsync(HttpMethod.Post, $"collections/{Uri.EscapeDataString(Alias)}/points/query/batch", new JsonObject { ["searches"] = searches }, ct);
-        var lists = results.EnumerateArray().Select(r => r.GetProperty("points").EnumerateArray().ToList()).ToList();
+        var results = await Call(() => Client.QueryBatchAsync(Alias, searches, cancellationToken: ct));
+        var lists = results.Select(r => r.Result.ToList()).ToList();
 
         Dictionary<string, (int Rank, double Score)> Ranks(int leg) => leg < 0 ? [] :
-            lists[leg].Select((p, i) => (Id: p.GetProperty("id").ToString(), Rank: i + 1, Score: p.GetProperty("score").GetDouble()))
-                .ToDictionary(x => x.Id, x => (x.Rank, x.Score));
+            lists[leg].Select((p, i) => (Id: PointKey(p.Id), Rank: i + 1, Score: (double)p.Score)).ToDictionary(x => x.Id, x => (x.Rank, x.Score));
         var sparseRanks = Ranks(sparseLeg);
         var denseRanks = Ranks(denseLeg);
 
         var hits = new List<StoreHit>();
         foreach (var point in lists[0])
         {
-            var p = point.GetProperty("payload");
+            var p = point.Payload;
             var docId = Text(p, DocId)!;
             if (!studies.TryGetValue(docId, out var study)) continue; // written after our snapshot of the studies
-            var chunk = new ChunkRecord(Text(p, "chunk_id")!, docId, p.GetProperty(Ordinal).GetInt32(), Text(p, "heading") ?? "", Text(p, "text") ?? "");
-            var id = point.GetProperty("id").ToString();
-            hits.Add(new StoreHit(study, chunk, point.GetProperty("score").GetDouble(),
-                sparseRanks.TryGetValue(id, out var s) ? s.Rank : null, denseRanks.TryGetValue(id, out var d) ? d.Rank : null,
-                sparseRanks.TryGetValue(id, out s) ? s.Score : null, denseRanks.TryGetValue(id, out d) ? d.Score : null));
+            var chunk = new ChunkRecord(Text(p, "chunk_id")!, docId, (int)(p.TryGetValue(Ordinal, out var o) ? Int(o) ?? 0 : 0), Text(p, "heading") ?? "", Text(p, "text") ?? "");
+            var id = PointKey(point.Id);
+            var inSparse = sparseRanks.TryGetValue(id, out var s);
+            var inDense = denseRanks.TryGetValue(id, out var d);
+            hits.Add(new StoreHit(study, chunk, point.Score, inSparse ? s.Rank : null, inDense ? d.Rank : null, inSparse ? s.Score : null, inDense ? d.Score : null));
         }
-        var studyRanking = studyLeg < 0 ? [] : lists[studyLeg].Select(p => Text(p.GetProperty("payload"), DocId)!).ToList();
+        var studyRanking = studyLeg < 0 ? [] : lists[studyLeg].Select(p => Text(p.Payload, DocId)!).ToList();
         return new StoreSearchResult(hits, studyRanking);
     }
 
@@ -417,15 +441,13 @@ public sealed class QdrantStudyIndex : IStudyIndex
         {
             _documentFrequency = [];
             long documents = 0;
-            if (await AliasExistsAsync(ct))
+            if (await AliasTargetAsync(ct) is not null)
             {
-                var got = await _http.SendAsync(HttpMethod.Post, $"collections/{Uri.EscapeDataString(Alias)}/points",
-                    new JsonObject { ["ids"] = new JsonArray(DeterministicGuid.Create("csa#statistics").ToString()), ["with_payload"] = true }, ct);
-                foreach (var point in got.EnumerateArray())
+                var got = await Call(() => Client.RetrieveAsync(Alias, new PointId[] { StatisticsId }, withPayload: true, withVectors: false, cancellationToken: ct));
+                foreach (var point in got)
                 {
-                    var p = point.GetProperty("payload");
-                    documents = p.GetProperty("documents").GetInt64();
-                    var bytes = Convert.FromBase64String(p.GetProperty("document_frequency").GetString() ?? "");
+                    documents = Int(point.Payload.GetValueOrDefault("documents")) ?? 0;
+                    var bytes = Convert.FromBase64String(Text(point.Payload, "document_frequency") ?? "");
                     for (var k = 0; k + 8 <= bytes.Length; k += 8)
                         _documentFrequency[BitConverter.ToUInt32(bytes, k)] = BitConverter.ToUInt32(bytes, k + 4);
                 }
@@ -442,10 +464,20 @@ public sealed class QdrantStudyIndex : IStudyIndex
     public async Task<StudyRecord?> GetStudyAsync(string id, CancellationToken ct = default) =>
         (await StudiesAsync(ct)).GetValueOrDefault(id);
 
-    public void Dispose() => _http.Dispose();
-}
+    /// <summary>
+    /// A client call. Transport and server failures arrive as <see cref="QdrantException"/> from the call policy; the
+    /// client's own checks (a server answering <c>result: false</c>) are turned into one too.
+    /// </summary>
+    private async Task<T> Call<T>(Func<Task<T>> call)
+    {
+        try { return await call(); }
+        catch (global::Qdrant.Client.QdrantException e)
+        {
+            throw new QdrantException($"Qdrant at {_connection.Url}: {e.Message}", hint: "check the server's log", inner: e);
+        }
+    }
 
-internal static class JsonObjectExtensions
-{
-    public static JsonObject Also(this JsonObject o, Action<JsonObject> change) { change(o); return o; }
+    private async Task Call(Func<Task> call) => await Call(async () => { await call(); return 0; });
+
+    public void Dispose() => _connection.Dispose();
 }

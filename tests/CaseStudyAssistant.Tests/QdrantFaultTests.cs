@@ -1,5 +1,9 @@
 using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using System.Text.Json;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
 using CaseStudyAssistant.Answering;
 using CaseStudyAssistant.Configuration;
 using CaseStudyAssistant.Indexing;
@@ -7,6 +11,8 @@ using CaseStudyAssistant.Qdrant;
 using CaseStudyAssistant.Retrieval;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using Qdrant.Client.Grpc;
+using QdrantException = CaseStudyAssistant.Qdrant.QdrantException;
 
 namespace CaseStudyAssistant.Tests;
 
@@ -31,9 +37,9 @@ public abstract class QdrantEmulatorTestBase : IDisposable
         return options;
     }
 
-    /// <summary>The real pipeline over Qdrant: the store (optionally over a test handler) and embedder registered first.</summary>
+    /// <summary>The real pipeline over Qdrant: the store (optionally with a test interceptor next to the network) and embedder registered first.</summary>
     protected ServiceProvider Build(QdrantOptions options, IEmbeddingGenerator<string, Embedding<float>>? embedder = null,
-        HttpMessageHandler? handler = null, Action<CsaSettings>? configure = null) =>
+        Interceptor? handler = null, Action<CsaSettings>? configure = null) =>
         Pipeline.Build(Dir.File("unused/index.db"), s => { s.Index.Store = "qdrant"; configure?.Invoke(s); }, services =>
         {
             if (embedder is not null) services.AddSingleton(embedder);
@@ -66,7 +72,7 @@ public abstract class QdrantEmulatorTestBase : IDisposable
         Assert.Equal("churn-prediction", answer.Retrieved[0].DocId);
     }
 
-    /// <summary>Statuses the emulator answered, from its --log file.</summary>
+    /// <summary>Statuses the emulator answered (numeric gRPC codes for gRPC calls), from its --log file.</summary>
     protected static List<int> LoggedStatuses(string log) =>
         File.ReadAllLines(log).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("status").GetInt32()).ToList();
 
@@ -77,11 +83,14 @@ public abstract class QdrantEmulatorTestBase : IDisposable
     }
 }
 
-/// <summary>Transient failures are retried (MaxRetries, default 4). These wait out Retry-After (1 s per failure), so each has its own class.</summary>
-public sealed class QdrantRetryOn503Tests : QdrantEmulatorTestBase
+/// <summary>
+/// Transient failures are retried (MaxRetries, default 4). These wait out retry-after (1 s per failure, a trailer the
+/// emulator sends with injected failures), so each has its own class.
+/// </summary>
+public sealed class QdrantRetryOnUnavailableTests : QdrantEmulatorTestBase
 {
     [EmulatorFact]
-    public async Task Every_third_request_failing_with_503_is_retried_and_ingest_and_search_succeed()
+    public async Task Every_third_call_failing_with_UNAVAILABLE_is_retried_and_ingest_and_search_succeed()
     {
         var log = Dir.File("requests.jsonl");
         var emulator = StartEmulator("--fail-every", "3", "--fail-status", "503", "--log", log);
@@ -89,24 +98,62 @@ public sealed class QdrantRetryOn503Tests : QdrantEmulatorTestBase
         await IngestAndSearchAsync(Options(emulator.Url)); // MaxRetries: the default (4)
 
         var statuses = LoggedStatuses(log);
-        Assert.Contains(503, statuses);
-        Assert.True(statuses.Count(s => s == 503) >= 5, $"{statuses.Count(s => s == 503)} injected failures");
+        var unavailable = statuses.Count(s => s == (int)StatusCode.Unavailable);
+        Assert.True(unavailable >= 5, $"{unavailable} injected failures");
+        Assert.All(statuses, s => Assert.True(s is (int)StatusCode.OK or (int)StatusCode.Unavailable, $"status {s}"));
     }
-
 }
 
-/// <summary>Separate from <see cref="QdrantRetryOn503Tests"/> so the two Retry-After waits overlap.</summary>
-public sealed class QdrantRetryOn429Tests : QdrantEmulatorTestBase
+/// <summary>Separate from <see cref="QdrantRetryOnUnavailableTests"/> so the two retry-after waits overlap.</summary>
+public sealed class QdrantRetryOnResourceExhaustedTests : QdrantEmulatorTestBase
 {
     [EmulatorFact]
-    public async Task A_429_with_Retry_After_is_retried_too()
+    public async Task RESOURCE_EXHAUSTED_with_retry_after_is_retried_too()
     {
         var log = Dir.File("requests.jsonl");
         var emulator = StartEmulator("--fail-every", "8", "--fail-status", "429", "--log", log);
 
         await IngestAndSearchAsync(Options(emulator.Url));
 
-        Assert.Contains(429, LoggedStatuses(log));
+        Assert.Contains((int)StatusCode.ResourceExhausted, LoggedStatuses(log));
+    }
+}
+
+/// <summary>A deadline that passes is retried like the other transient statuses.</summary>
+public sealed class QdrantRetryOnDeadlineTests : QdrantEmulatorTestBase
+{
+    [EmulatorFact]
+    public async Task A_DEADLINE_EXCEEDED_attempt_is_retried_and_the_call_succeeds()
+    {
+        var emulator = StartEmulator();
+        var slowOnce = new SlowFirstAttempt("qdrant.Collections/ListAliases", TimeSpan.FromSeconds(2));
+        using var sp = Build(Options(emulator.Url, o => o.TimeoutSeconds = 0.5), handler: slowOnce);
+
+        var report = await Ingest(sp, SmallCorpus());
+
+        Assert.Equal(3, report.Added);
+        Assert.True(slowOnce.Attempts >= 2, $"{slowOnce.Attempts} attempts");
+    }
+
+    /// <summary>Holds the first call of one method past its deadline (it then fails DEADLINE_EXCEEDED); later calls pass.</summary>
+    private sealed class SlowFirstAttempt(string method, TimeSpan delay) : Interceptor
+    {
+        private int _attempts;
+        public int Attempts => Volatile.Read(ref _attempts);
+
+        public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context,
+            AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
+        {
+            if (context.Method.FullName.TrimStart('/') != method || Interlocked.Increment(ref _attempts) > 1) return continuation(request, context);
+            var deadline = context.Options.Deadline ?? throw new InvalidOperationException("the call policy sets a deadline on every attempt");
+            async Task<TResponse> Late()
+            {
+                await Task.Delay(delay);
+                Assert.True(DateTime.UtcNow > deadline);
+                throw new RpcException(new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded"));
+            }
+            return new AsyncUnaryCall<TResponse>(Late(), Task.FromResult(new Metadata()), () => Status.DefaultSuccess, () => new Metadata(), () => { });
+        }
     }
 }
 
@@ -122,9 +169,10 @@ public sealed class QdrantFaultTests : QdrantEmulatorTestBase
         {
             var e = await Assert.ThrowsAsync<QdrantException>(() => Ingest(sp, corpus));
             Assert.IsAssignableFrom<StoreException>(e);
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, e.Status);
+            Assert.Equal(StatusCode.Unavailable, e.Status);
             Assert.Contains("Qdrant", e.Message);
-            Assert.Contains("503", e.Message);
+            Assert.Contains("UNAVAILABLE", e.Message);
+            Assert.Contains("2 attempts", e.Message);
             Assert.DoesNotContain('\n', e.Message);
             Assert.False(string.IsNullOrWhiteSpace(e.Hint));
         }
@@ -142,7 +190,7 @@ public sealed class QdrantFaultTests : QdrantEmulatorTestBase
         var messages = lines.SkipWhile(l => l.EndsWith('…')).ToList();
         Assert.True(messages.Count > 0 && messages[0].StartsWith("error:"), run.ToString());
         Assert.Contains("Qdrant", messages[0]);
-        Assert.Contains("503", messages[0]);
+        Assert.Contains("UNAVAILABLE", messages[0]);
         Assert.Contains(messages, l => l.StartsWith("hint:"));
         Assert.DoesNotContain(lines, l => l.Contains("   at "));
         Assert.Equal(["error:", "hint:"], messages.Select(l => l[..(l.IndexOf(':') + 1)]));
@@ -158,6 +206,8 @@ public sealed class QdrantFaultTests : QdrantEmulatorTestBase
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var e = await Assert.ThrowsAsync<QdrantException>(() => Ingest(sp, corpus));
 
+        Assert.Equal(StatusCode.DeadlineExceeded, e.Status);
+        Assert.Contains("2 attempts", e.Message);
         Assert.Contains("did not answer", e.Message);
         Assert.Contains("in time", e.Message);
         Assert.Contains("TimeoutSeconds", e.Hint);
@@ -203,7 +253,7 @@ public sealed class QdrantFaultTests : QdrantEmulatorTestBase
 
         // 2. Qdrant rejects the second upsert into the new collection (the store must drop the half-built one).
         var upserts = 0;
-        var failUpsert = new FailingRequestHandler((r, _) => r.Method == HttpMethod.Put && r.RequestUri!.AbsolutePath.EndsWith("/points") && ++upserts == 2);
+        var failUpsert = new FailingCalls((method, _) => method == "qdrant.Points/Upsert" && ++upserts == 2);
         using (var sp = Build(Options(emulator.Url, o => o.BatchSize = 16), handler: failUpsert))
         {
             var e = await Assert.ThrowsAsync<QdrantException>(() => Ingest(sp, corpus, rebuild: true));
@@ -213,11 +263,22 @@ public sealed class QdrantFaultTests : QdrantEmulatorTestBase
         await AssertUntouched("failed upsert");
 
         // 3. Qdrant rejects the alias switch itself, the last step.
-        var failSwitch = new FailingRequestHandler((r, _) => r.Method == HttpMethod.Post && r.RequestUri!.AbsolutePath.EndsWith("/collections/aliases"));
+        var failSwitch = new FailingCalls((method, _) => method == "qdrant.Collections/UpdateAliases");
         using (var sp = Build(Options(emulator.Url), handler: failSwitch))
             await Assert.ThrowsAsync<QdrantException>(() => Ingest(sp, corpus, rebuild: true));
         Assert.Equal(1, failSwitch.Failed);
         await AssertUntouched("failed alias switch");
+
+        // 4. Qdrant counts fewer points in the new collection than were written: the alias must not move.
+        var shortCount = new StubQdrant((method, _) => method == "qdrant.Points/Count" ? new CountResponse { Result = new CountResult { Count = 7 } } : null);
+        using (var sp = Build(Options(emulator.Url), handler: shortCount))
+        {
+            var e = await Assert.ThrowsAsync<QdrantException>(() => Ingest(sp, corpus, rebuild: true));
+            Assert.Contains("holds 7 points", e.Message);
+            Assert.Contains("was not switched", e.Message);
+        }
+        Assert.DoesNotContain("qdrant.Collections/UpdateAliases", shortCount.Calls);
+        await AssertUntouched("short count");
 
         // And a rebuild that goes through moves the alias and deletes the old collection.
         using (var sp = Build(Options(emulator.Url)))
@@ -244,7 +305,7 @@ public sealed class QdrantFaultTests : QdrantEmulatorTestBase
 
         // Every write after the chunk upsert fails: new chunks are in, study points, stale chunks and deletions are not.
         var writes = 0;
-        var failing = new FailingRequestHandler((r, _) => r.Method != HttpMethod.Get && !r.RequestUri!.AbsolutePath.EndsWith("/scroll") && ++writes > 1);
+        var failing = new FailingCalls((method, _) => FailingCalls.IsWrite(method) && ++writes > 1, StatusCode.Unavailable);
         using (var sp = Build(Options(emulator.Url, o => o.MaxRetries = 1), handler: failing))
             await Assert.ThrowsAsync<QdrantException>(() => Ingest(sp, corpus));
         Assert.True(failing.Failed > 0);
@@ -283,30 +344,35 @@ public sealed class QdrantFaultTests : QdrantEmulatorTestBase
         {
             using var sp = Build(Options(emulator.Url, o => o.ApiKey = key));
             var e = await Assert.ThrowsAsync<QdrantException>(() => Ingest(sp, corpus));
-            Assert.Equal(HttpStatusCode.Unauthorized, e.Status);
-            Assert.Contains("401", e.Message);
+            Assert.Equal(StatusCode.Unauthenticated, e.Status);
+            Assert.Contains("UNAUTHENTICATED", e.Message);
             Assert.Contains("QDRANT_API_KEY", e.Hint);
+            Assert.Contains(key is null ? "needs an API key" : "did not accept the API key", e.Hint);
         }
 
         await IngestAndSearchAsync(Options(emulator.Url, o => o.ApiKey = "secret"));
     }
+
+    private static object Health(string version) => new HealthCheckReply { Title = "qdrant - vector search engine", Version = version, Commit = "x" };
+
+    private static QdrantStudyIndex Stubbed(StubQdrant stub, int maxRetries = 1, string? apiKey = null) =>
+        new(new QdrantOptions { Url = "http://qdrant.test:6334", MaxRetries = maxRetries, ApiKey = apiKey }, stub);
 
     [Theory]
     [InlineData("1.15.0")]
     [InlineData("1.9.7")]
     public async Task A_server_older_than_1_16_is_refused_with_both_versions_named(string version)
     {
-        var stub = new StubHandler(r => r.RequestUri!.AbsolutePath == "/"
-            ? StubHandler.Json($$"""{"title":"qdrant","version":"{{version}}"}""")
-            : StubHandler.Json("""{"status":{"error":"not expected"},"time":0}""", HttpStatusCode.InternalServerError));
-        using var index = new QdrantStudyIndex(new QdrantOptions { Url = "http://qdrant.test:6333", MaxRetries = 1 }, stub);
+        var stub = new StubQdrant((method, _) => method == "qdrant.Qdrant/HealthCheck" ? Health(version)
+            : throw StubQdrant.Fail(StatusCode.Internal, "not expected"));
+        using var index = Stubbed(stub);
 
         var e = await Assert.ThrowsAsync<QdrantException>(() => index.GetStateAsync());
 
         Assert.Contains(version, e.Message);
         Assert.Contains("1.16.0", e.Message);
         Assert.False(string.IsNullOrWhiteSpace(e.Hint));
-        Assert.Equal(["GET /"], stub.Requests);
+        Assert.Equal(["qdrant.Qdrant/HealthCheck"], stub.Calls);
     }
 
     [Theory]
@@ -314,13 +380,13 @@ public sealed class QdrantFaultTests : QdrantEmulatorTestBase
     [InlineData("1.19.0")]
     public async Task A_server_of_1_16_or_newer_is_accepted(string version)
     {
-        var stub = new StubHandler(r => r.RequestUri!.AbsolutePath switch
+        var stub = new StubQdrant((method, _) => method switch
         {
-            "/" => StubHandler.Json($$"""{"title":"qdrant - vector search engine","version":"{{version}}","commit":"x"}"""),
-            "/aliases" => StubHandler.Json("""{"result":{"aliases":[]},"status":"ok","time":0.0}"""),
-            _ => StubHandler.Json("""{"status":{"error":"not expected"},"time":0}""", HttpStatusCode.InternalServerError),
+            "qdrant.Qdrant/HealthCheck" => Health(version),
+            "qdrant.Collections/ListAliases" => new ListAliasesResponse(),
+            _ => throw StubQdrant.Fail(StatusCode.Internal, "not expected"),
         });
-        using var index = new QdrantStudyIndex(new QdrantOptions { Url = "http://qdrant.test:6333", MaxRetries = 1 }, stub);
+        using var index = Stubbed(stub);
 
         Assert.Equal(Version.Parse(version), await index.ServerVersionAsync());
         Assert.True((await index.GetStateAsync()).IsEmpty);
@@ -329,26 +395,124 @@ public sealed class QdrantFaultTests : QdrantEmulatorTestBase
     [Fact]
     public async Task MaxRetries_0_means_a_single_attempt()
     {
-        var stub = new StubHandler(r => r.RequestUri!.AbsolutePath == "/"
-            ? StubHandler.Json("""{"title":"qdrant","version":"1.19.0"}""")
-            : StubHandler.Json("""{"status":{"error":"Service internal error: down"},"time":0}""", HttpStatusCode.ServiceUnavailable));
-        using var index = new QdrantStudyIndex(new QdrantOptions { Url = "http://qdrant.test:6333", MaxRetries = 0 }, stub);
+        var stub = new StubQdrant((method, _) => method == "qdrant.Qdrant/HealthCheck" ? Health("1.19.0")
+            : throw StubQdrant.Fail(StatusCode.Unavailable, "Service internal error: down"));
+        using var index = Stubbed(stub, maxRetries: 0);
 
         var e = await Assert.ThrowsAsync<QdrantException>(() => index.GetStateAsync());
 
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, e.Status);
-        Assert.Equal(["GET /", "GET /aliases"], stub.Requests);
+        Assert.Equal(StatusCode.Unavailable, e.Status);
+        Assert.Equal(["qdrant.Qdrant/HealthCheck", "qdrant.Collections/ListAliases"], stub.Calls);
+    }
+
+    [Theory]
+    [InlineData(StatusCode.InvalidArgument, "INVALID_ARGUMENT", "invalid", "--rebuild")]
+    [InlineData(StatusCode.NotFound, "NOT_FOUND", "no such collection or alias", "csa ingest --store qdrant")]
+    [InlineData(StatusCode.Unauthenticated, "UNAUTHENTICATED", "refused", "QDRANT_API_KEY")]
+    [InlineData(StatusCode.PermissionDenied, "PERMISSION_DENIED", "refused", "QDRANT_API_KEY")]
+    public async Task A_permanent_status_is_never_retried_and_is_explained(StatusCode status, string name, string says, string hint)
+    {
+        var stub = new StubQdrant((method, _) => method == "qdrant.Qdrant/HealthCheck" ? Health("1.19.0")
+            : throw StubQdrant.Fail(status, "Wrong input: the server's own words\nsecond line"));
+        using var index = Stubbed(stub, maxRetries: 4);
+
+        var e = await Assert.ThrowsAsync<QdrantException>(() => index.GetStateAsync());
+
+        Assert.Equal(status, e.Status);
+        Assert.Equal(["qdrant.Qdrant/HealthCheck", "qdrant.Collections/ListAliases"], stub.Calls); // one attempt
+        Assert.Contains(name, e.Message);
+        Assert.Contains(says, e.Message);
+        Assert.Contains("Collections/ListAliases", e.Message);
+        Assert.Contains("Wrong input: the server's own words second line", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.Contains(hint, e.Hint);
     }
 
     [Fact]
-    public async Task Something_that_is_not_Qdrant_is_refused()
+    public async Task A_server_that_is_not_Qdrant_is_refused_with_the_grpc_port_in_the_hint()
     {
-        var stub = new StubHandler(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("<html>hello</html>") });
-        using var index = new QdrantStudyIndex(new QdrantOptions { Url = "http://qdrant.test:6333", MaxRetries = 1 }, stub);
+        // An HTTP/1.1 web server: it answers the gRPC client's HTTP/2 preface with a page.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var serve = Task.Run(async () =>
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                using var client = await listener.AcceptTcpClientAsync();
+                var stream = client.GetStream();
+                _ = await stream.ReadAsync(new byte[4096]);
+                await stream.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 18\r\nConnection: close\r\n\r\n<html>hello</html>"));
+            }
+        });
+        var url = $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
+        using var index = new QdrantStudyIndex(new QdrantOptions { Url = url, MaxRetries = 1, TimeoutSeconds = 5 });
 
         var e = await Assert.ThrowsAnyAsync<Exception>(() => index.GetStateAsync());
 
-        Assert.IsType<QdrantException>(e);
-        Assert.Contains("Qdrant", e.Message);
+        var q = Assert.IsType<QdrantException>(e);
+        Assert.Contains(url, q.Message);
+        Assert.Contains("gRPC", q.Message);
+        Assert.DoesNotContain('\n', q.Message);
+        Assert.Contains("6334", q.Hint);
+    }
+
+    [EmulatorFact]
+    public async Task The_REST_port_instead_of_the_gRPC_port_gives_a_hint_naming_both()
+    {
+        var emulator = StartEmulator();
+        using var index = new QdrantStudyIndex(Options(emulator.RestUrl, o => o.MaxRetries = 1));
+
+        var e = await Assert.ThrowsAsync<QdrantException>(() => index.GetStateAsync());
+
+        Assert.Contains("gRPC", e.Message);
+        Assert.Contains("6334", e.Hint);
+        Assert.Contains("6333", e.Hint);
+    }
+
+    [EmulatorFact]
+    public async Task TLS_against_a_plain_text_server_fails_readably()
+    {
+        var emulator = StartEmulator();
+        using var index = new QdrantStudyIndex(Options(emulator.Url.Replace("http://", "https://"), o => o.MaxRetries = 1));
+
+        var e = await Assert.ThrowsAsync<QdrantException>(() => index.GetStateAsync());
+
+        Assert.Contains("TLS", e.Message);
+        Assert.Contains("http://", e.Hint);
+    }
+
+    [Fact]
+    public async Task Nothing_listening_gives_cannot_reach_after_the_retries()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop(); // a port that was free a moment ago
+
+        using var index = new QdrantStudyIndex(new QdrantOptions { Url = $"http://127.0.0.1:{port}", MaxRetries = 1 });
+        var e = await Assert.ThrowsAsync<QdrantException>(() => index.GetStateAsync());
+
+        Assert.Equal(StatusCode.Unavailable, e.Status);
+        Assert.Contains("cannot reach Qdrant", e.Message);
+        Assert.Contains("2 attempts", e.Message);
+        Assert.Contains("is Qdrant running", e.Hint);
+    }
+
+    [Theory]
+    [InlineData("localhost:6334", "not an http(s)://host:port URL")]
+    [InlineData("ftp://localhost:6334", "not an http(s)://host:port URL")]
+    [InlineData("http://localhost:6334/qdrant", "not an http(s)://host:port URL")]
+    public void A_url_that_cannot_be_Qdrants_gRPC_endpoint_is_refused_at_once(string url, string says)
+    {
+        var e = Assert.Throws<QdrantException>(() => new QdrantStudyIndex(new QdrantOptions { Url = url }));
+        Assert.Contains(says, e.Message);
+        Assert.Contains("6334", e.Hint);
+    }
+
+    [Fact]
+    public void A_certificate_thumbprint_needs_an_https_url()
+    {
+        var e = Assert.Throws<QdrantException>(() => new QdrantStudyIndex(new QdrantOptions { Url = "http://localhost:6334", CertificateThumbprint = "AB:CD" }));
+        Assert.Contains("https://", e.Message);
     }
 }

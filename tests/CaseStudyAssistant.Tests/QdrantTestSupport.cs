@@ -1,61 +1,39 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Qdrant.Client;
 
 namespace CaseStudyAssistant.Tests;
 
 /// <summary>
-/// Direct REST calls for the tests' own checks and clean-up (alias targets, collections), independent of the
-/// client under test.
+/// Direct calls through the official client for the tests' own checks and clean-up (alias targets, collections),
+/// independent of the store under test.
 /// </summary>
 public sealed class QdrantAdmin : IDisposable
 {
-    private readonly HttpClient _http;
+    private readonly QdrantClient _client;
 
-    public QdrantAdmin(string url, string? apiKey = null)
-    {
-        _http = new HttpClient { BaseAddress = new Uri(url.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(15) };
-        if (!string.IsNullOrEmpty(apiKey)) _http.DefaultRequestHeaders.Add("api-key", apiKey);
-    }
+    public QdrantAdmin(string url, string? apiKey = null) => _client = new QdrantClient(new Uri(url), apiKey, TimeSpan.FromSeconds(15));
 
-    private async Task<JsonElement> GetAsync(string path)
-    {
-        using var response = await _http.GetAsync(path);
-        var text = await response.Content.ReadAsStringAsync();
-        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"GET /{path}: {(int)response.StatusCode} {text}");
-        using var doc = JsonDocument.Parse(text);
-        return doc.RootElement.GetProperty("result").Clone();
-    }
-
-    /// <summary>The collection <paramref name="alias"/> points at (GET /aliases), or null.</summary>
+    /// <summary>The collection <paramref name="alias"/> points at, or null.</summary>
     public async Task<string?> AliasTargetAsync(string alias) =>
-        (await GetAsync("aliases")).GetProperty("aliases").EnumerateArray()
-            .Where(a => a.GetProperty("alias_name").GetString() == alias)
-            .Select(a => a.GetProperty("collection_name").GetString()).FirstOrDefault();
+        (await _client.ListAliasesAsync()).FirstOrDefault(a => a.AliasName == alias)?.CollectionName;
 
-    public async Task<List<string>> CollectionsAsync() =>
-        (await GetAsync("collections")).GetProperty("collections").EnumerateArray().Select(c => c.GetProperty("name").GetString()!).Order(StringComparer.Ordinal).ToList();
+    public async Task<List<string>> CollectionsAsync() => (await _client.ListCollectionsAsync()).Order(StringComparer.Ordinal).ToList();
 
     /// <summary>Collections built for <paramref name="alias"/>: the store names them <c>alias-timestamp</c>.</summary>
     public async Task<List<string>> CollectionsOfAsync(string alias) =>
         (await CollectionsAsync()).Where(c => c.StartsWith(alias + "-", StringComparison.Ordinal)).ToList();
 
     /// <summary>Exact number of points in a collection (or alias).</summary>
-    public async Task<long> CountAsync(string collection)
-    {
-        using var response = await _http.PostAsJsonAsync($"collections/{Uri.EscapeDataString(collection)}/points/count", new JsonObject { ["exact"] = true });
-        response.EnsureSuccessStatusCode();
-        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return doc.RootElement.GetProperty("result").GetProperty("count").GetInt64();
-    }
+    public async Task<long> CountAsync(string collection) => (long)await _client.CountAsync(collection, exact: true);
 
     public async Task DeleteCollectionAsync(string name)
     {
-        using var response = await _http.DeleteAsync($"collections/{Uri.EscapeDataString(name)}");
-        if (response.StatusCode != HttpStatusCode.NotFound) response.EnsureSuccessStatusCode();
+        try { await _client.DeleteCollectionAsync(name); }
+        catch (QdrantException) { } // the server answered false: there was no such collection
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound) { }
     }
 
     /// <summary>Deletes the alias's target and every other collection built for it (which also removes the alias).</summary>
@@ -66,11 +44,12 @@ public sealed class QdrantAdmin : IDisposable
         foreach (var name in names) await DeleteCollectionAsync(name);
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose() => _client.Dispose();
 }
 
 /// <summary>
-/// The Qdrant contract emulator (../shared/qdrant/emulator) as a child process on a free port, killed on dispose.
+/// The Qdrant contract emulator (../shared/qdrant/emulator) as a child process serving REST and gRPC on free ports,
+/// killed on dispose. <see cref="Url"/> is the gRPC endpoint, the one the store speaks.
 /// </summary>
 public sealed class QdrantEmulator : IDisposable
 {
@@ -78,16 +57,21 @@ public sealed class QdrantEmulator : IDisposable
     private readonly Process _process;
     private readonly StringBuilder _stderr;
 
+    /// <summary>The gRPC endpoint, http://127.0.0.1:port.</summary>
     public string Url { get; }
 
-    private QdrantEmulator(Process process, string url, StringBuilder stderr)
+    /// <summary>The REST endpoint of the same store.</summary>
+    public string RestUrl { get; }
+
+    private QdrantEmulator(Process process, string url, string restUrl, StringBuilder stderr)
     {
         _process = process;
         Url = url;
+        RestUrl = restUrl;
         _stderr = stderr;
     }
 
-    /// <summary>Starts the emulator with extra flags (e.g. <c>--fail-every 3</c>) and waits for its "listening" line.</summary>
+    /// <summary>Starts the emulator with extra flags (e.g. <c>--fail-every 3</c>) and waits for both "listening" lines.</summary>
     public static QdrantEmulator Start(params string[] flags)
     {
         var psi = new ProcessStartInfo(EmulatorFactAttribute.Python ?? "python3")
@@ -98,23 +82,26 @@ public sealed class QdrantEmulator : IDisposable
             WorkingDirectory = Repo.Root,
         };
         psi.ArgumentList.Add(Repo.Shared(ScriptRelative));
-        psi.ArgumentList.Add("--port");
-        psi.ArgumentList.Add("0");
-        foreach (var f in flags) psi.ArgumentList.Add(f);
+        foreach (var f in new[] { "--port", "0", "--grpc-port", "0" }.Concat(flags)) psi.ArgumentList.Add(f);
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start python3");
         var stderr = new StringBuilder();
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.AppendLine(e.Data); };
         process.BeginErrorReadLine();
         try
         {
-            var first = process.StandardOutput.ReadLineAsync();
-            if (!first.Wait(TimeSpan.FromSeconds(20)) || first.Result is not { } line)
-                throw new InvalidOperationException($"the Qdrant emulator did not start: {(process.HasExited ? $"exit {process.ExitCode}" : "no output in 20 s")}\n{stderr}");
-            const string prefix = "qdrant-emulator listening on ";
-            if (!line.StartsWith(prefix, StringComparison.Ordinal))
-                throw new InvalidOperationException($"unexpected first line from the Qdrant emulator: {line}");
+            string ReadLine(string prefix)
+            {
+                var next = process.StandardOutput.ReadLineAsync();
+                if (!next.Wait(TimeSpan.FromSeconds(20)) || next.Result is not { } line)
+                    throw new InvalidOperationException($"the Qdrant emulator did not start: {(process.HasExited ? $"exit {process.ExitCode}" : "no output in 20 s")}\n{stderr}");
+                if (!line.StartsWith(prefix, StringComparison.Ordinal))
+                    throw new InvalidOperationException($"unexpected line from the Qdrant emulator: {line}");
+                return line[prefix.Length..].Trim();
+            }
+            var rest = ReadLine("qdrant-emulator listening on ");
+            var grpc = ReadLine("qdrant-emulator grpc listening on ");
             _ = process.StandardOutput.ReadToEndAsync(); // keep the pipe drained
-            return new QdrantEmulator(process, line[prefix.Length..].Trim(), stderr);
+            return new QdrantEmulator(process, "http://" + grpc, rest, stderr);
         }
         catch
         {
@@ -143,7 +130,8 @@ public sealed class QdrantEmulator : IDisposable
 }
 
 /// <summary>
-/// A fact that starts its own Qdrant emulator: needs python3 on PATH and ../shared/qdrant/emulator; skipped otherwise.
+/// A fact that starts its own Qdrant emulator: needs ../shared/qdrant/emulator and a python3 that has grpcio and
+/// protobuf (Debian's python3-grpcio and python3-protobuf, which only /usr/bin/python3 sees); skipped otherwise.
 /// </summary>
 public sealed class EmulatorFactAttribute : FactAttribute
 {
@@ -152,49 +140,80 @@ public sealed class EmulatorFactAttribute : FactAttribute
         if (!Repo.SharedExists(QdrantEmulator.ScriptRelative))
             Skip = $"needs the Qdrant contract emulator (../shared/{QdrantEmulator.ScriptRelative}, beside the folder holding CaseStudyAssistant.sln): not present";
         else if (Python is null)
-            Skip = "needs python3 on PATH to run the Qdrant contract emulator";
+            Skip = "needs a python3 with grpcio and protobuf to serve the Qdrant contract emulator's gRPC API (Debian: apt-get install -y python3-grpcio python3-protobuf)";
     }
 
+    /// <summary>/usr/bin/python3 first (where Debian's packages are), then python3 on PATH; the first that imports grpc.</summary>
     private static readonly Lazy<string?> FoundPython = new(() =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, OperatingSystem.IsWindows() ? "python3.exe" : "python3"))
-            .FirstOrDefault(File.Exists));
+        new[] { "/usr/bin/python3" }
+            .Concat((Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+                .Select(dir => Path.Combine(dir, OperatingSystem.IsWindows() ? "python3.exe" : "python3")))
+            .Where(File.Exists).Distinct().FirstOrDefault(HasGrpc));
+
+    private static bool HasGrpc(string python)
+    {
+        try
+        {
+            var psi = new ProcessStartInfo(python) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            psi.ArgumentList.Add("-c");
+            psi.ArgumentList.Add("import grpc, google.protobuf");
+            using var process = Process.Start(psi)!;
+            if (!process.WaitForExit(20_000)) { process.Kill(); return false; }
+            return process.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception) { return false; }
+    }
 
     public static string? Python => FoundPython.Value;
 }
 
-/// <summary>Answers requests from a function: a Qdrant server that says whatever a test needs.</summary>
-public sealed class StubHandler(Func<HttpRequestMessage, HttpResponseMessage> answer) : HttpMessageHandler
+/// <summary>
+/// A Qdrant that answers calls from a function: the function gets the method (<c>qdrant.Collections/ListAliases</c>)
+/// and the request, and returns the reply, throws an <see cref="RpcException"/>, or returns null to pass the call on
+/// to the network (when there is a server behind).
+/// </summary>
+public sealed class StubQdrant(Func<string, object, object?> answer) : Interceptor
 {
-    public List<string> Requests { get; } = [];
+    public List<string> Calls { get; } = [];
 
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context,
+        AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
     {
-        lock (Requests) Requests.Add($"{request.Method} {request.RequestUri!.AbsolutePath}");
-        return Task.FromResult(answer(request));
+        var method = context.Method.FullName.TrimStart('/');
+        lock (Calls) Calls.Add(method);
+        Task<TResponse> response;
+        try
+        {
+            if (answer(method, request) is not { } reply) return continuation(request, context);
+            response = Task.FromResult((TResponse)reply);
+        }
+        catch (RpcException e) { response = Task.FromException<TResponse>(e); }
+        return new AsyncUnaryCall<TResponse>(response, Task.FromResult(new Metadata()), () => Status.DefaultSuccess, () => new Metadata(), () => { });
     }
 
-    public static HttpResponseMessage Json(string json, HttpStatusCode status = HttpStatusCode.OK) =>
-        new(status) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+    public static RpcException Fail(StatusCode code, string detail) => new(new Status(code, detail));
 }
 
 /// <summary>
-/// Passes requests to a real server but answers one chosen request itself with an error, e.g. to break a rebuild
-/// half-way (the Nth upsert, or the alias switch).
+/// Passes calls to the real server but fails one chosen call itself, e.g. to break a rebuild half-way (the Nth
+/// upsert, or the alias switch). The predicate gets the method (<c>qdrant.Points/Upsert</c>) and the call's number.
 /// </summary>
-public sealed class FailingRequestHandler(Func<HttpRequestMessage, int, bool> failThis, HttpStatusCode status = HttpStatusCode.BadRequest)
-    : DelegatingHandler(new SocketsHttpHandler())
+public sealed class FailingCalls(Func<string, int, bool> failThis, StatusCode status = StatusCode.InvalidArgument) : Interceptor
 {
     private int _count;
-    public int Failed { get; private set; }
+    private int _failed;
+    public int Failed => Volatile.Read(ref _failed);
 
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context,
+        AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
     {
-        if (failThis(request, Interlocked.Increment(ref _count)))
-        {
-            Failed++;
-            return Task.FromResult(StubHandler.Json("{\"status\":{\"error\":\"Bad request: injected by the test\"},\"time\":0.0}", status));
-        }
-        return base.SendAsync(request, cancellationToken);
+        if (!failThis(context.Method.FullName.TrimStart('/'), Interlocked.Increment(ref _count))) return continuation(request, context);
+        Interlocked.Increment(ref _failed);
+        var error = StubQdrant.Fail(status, "Bad request: injected by the test");
+        return new AsyncUnaryCall<TResponse>(Task.FromException<TResponse>(error), Task.FromResult(new Metadata()), () => error.Status, () => new Metadata(), () => { });
     }
+
+    /// <summary>Calls that change something (everything but reads).</summary>
+    public static bool IsWrite(string method) => method is not ("qdrant.Qdrant/HealthCheck" or "qdrant.Collections/ListAliases" or "qdrant.Collections/Get"
+        or "qdrant.Collections/List" or "qdrant.Points/Scroll" or "qdrant.Points/Count" or "qdrant.Points/Get" or "qdrant.Points/Query" or "qdrant.Points/QueryBatch");
 }

@@ -33,8 +33,8 @@ public static class StoreAvailability
     {
         if (testClass is null || !typeof(QdrantStoreConformanceTests).IsAssignableFrom(testClass)) return null;
         if (QdrantUrl is null)
-            return $"needs a Qdrant server: {QdrantUrlVariable} is not set (e.g. export {QdrantUrlVariable}=http://localhost:6333, " +
-                   $"plus {QdrantApiKeyVariable} if it needs a key; or run ../shared/qdrant/emulator/qdrant_emulator.py --port 0)";
+            return $"needs a Qdrant server: {QdrantUrlVariable} is not set (its gRPC endpoint, e.g. export {QdrantUrlVariable}=http://localhost:6334, " +
+                   $"plus {QdrantApiKeyVariable} if it needs a key; or run /usr/bin/python3 ../shared/qdrant/emulator/qdrant_emulator.py --port 0 --grpc-port 0)";
         if (qdrantKnownBug is not null && Environment.GetEnvironmentVariable("CSA_TEST_KNOWN_BUGS") is not ("1" or "true"))
             return $"known product bug, fails against Qdrant (CSA_TEST_KNOWN_BUGS=1 runs it): {qdrantKnownBug}";
         return null;

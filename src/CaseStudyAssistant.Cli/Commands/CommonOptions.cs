@@ -11,7 +11,7 @@ public static class CommonOptions
     {
         public readonly Option<string?> Index = new("--index") { Description = "Embedded index file (default .csa/index.db; config Index:Path, env CSA_INDEX__PATH)" };
         public readonly Option<string?> Kind = new("--store") { Description = "embedded (default) or qdrant (config Index:Store)" };
-        public readonly Option<string?> QdrantUrl = new("--qdrant-url") { Description = "Qdrant REST URL, e.g. http://localhost:6333 (config Index:Qdrant:Url, env QDRANT_URL)" };
+        public readonly Option<string?> QdrantUrl = new("--qdrant-url") { Description = "Qdrant gRPC URL, e.g. http://localhost:6334 (config Index:Qdrant:Url, env QDRANT_URL)" };
 
         public Store() => Kind.AcceptOnlyFromAmong("embedded", "qdrant");
 
