@@ -73,7 +73,7 @@ public sealed class LlmProviderTests
         var options = LlmRig.OptionsFor(server);
         options.EmbeddingModel = "emb-model";
         options.EmbeddingDimensions = 32;
-        await using var services = Pipeline.Build(dir.File("index.db"), s => s.Retrieval.DenseWeight = 1.0, s => s.AddLlm(options, _ => null));
+        await using var services = Pipeline.Build(dir.File("index.db"), s => { s.Retrieval.DenseWeight = 1.0; s.Embedding.CachePath = dir.File("own-cache.db"); }, s => s.AddLlm(options, _ => null));
         server.When(PromptFiles.IsAnswer, FakeReply.Text(LlmAnswerTests.GroundedReply));
 
         var report = await services.GetRequiredService<Ingestor>().IngestAsync([LlmCorpus.Write(dir)], rebuild: false);
