@@ -29,6 +29,23 @@ public sealed partial class OfflinePracticeGenerator(StudySelector selector) : I
         "Imagine you join {company}'s ML platform team. {problem} Sketch the system you would propose.",
     ];
 
+    // Distributed-systems studies (category "systems") are asked as system-design questions, not ML ones.
+    private static readonly string[] SystemsOpeners =
+    [
+        "You are the tech lead at {company}. {problem} How would you design the system?",
+        "System design ({industry}): {problem} Walk through your design end to end.",
+        "Here is a real situation at {company}. {problem} What would you build, and in what order?",
+    ];
+
+    private static readonly Dictionary<Difficulty, string> SystemsScope = new()
+    {
+        [Difficulty.Junior] = "Focus on the data model and the main components.",
+        [Difficulty.Senior] = "Cover the data model, partitioning and replication, the read and write paths, and how the design behaves when parts fail.",
+        [Difficulty.Staff] = "Cover the architecture, its consistency and availability trade-offs, the migration or rollout plan, and how it grows another order of magnitude.",
+    };
+
+    private static bool IsSystems(StudyRecord study) => string.Equals(study.Category, "systems", StringComparison.OrdinalIgnoreCase);
+
     private static readonly Dictionary<Difficulty, string> Scope = new()
     {
         [Difficulty.Junior] = "Focus on the data you would use and the model you would start with.",
@@ -50,9 +67,11 @@ public sealed partial class OfflinePracticeGenerator(StudySelector selector) : I
     public static PracticeItem Build(StudyRecord study, Difficulty difficulty, Random random)
     {
         var problem = string.Join(" ", StudySections.Lines(study, StudySections.IsProblem).SelectMany(SentenceSplitter.Split).Take(4));
-        var opener = Openers[random.Next(Openers.Length)];
+        var systems = IsSystems(study);
+        var openers = systems ? SystemsOpeners : Openers;
+        var opener = openers[random.Next(openers.Length)];
         var prompt = opener.Replace("{company}", study.Company).Replace("{industry}", study.Industry ?? study.Category ?? "ML systems")
-            .Replace("{problem}", EnsureStop(problem)) + " " + Scope[difficulty];
+            .Replace("{problem}", EnsureStop(problem)) + " " + (systems ? SystemsScope : Scope)[difficulty];
 
         var decisions = StudySections.Lines(study, StudySections.IsDecisions).Select(Clean).ToList();
         var results = StudySections.Lines(study, StudySections.IsResults).Select(Clean).ToList();
@@ -80,8 +99,14 @@ public sealed partial class OfflinePracticeGenerator(StudySelector selector) : I
                 ? $"The team's design included this choice: \"{Shorten(decision)}\". Why might they have made it?"
                 : $"One choice the team made: \"{Shorten(decision)}\". What does it buy, what does it cost, and when would you decide differently?");
         }
-        probes.Add(MetricsProbe(text, difficulty));
-        if (difficulty != Difficulty.Junior) probes.Add(FailureProbe(text));
+        var systems = IsSystems(study);
+        probes.Add(systems
+            ? "Which service-level objectives would you set — latency, availability, durability — and how would you load-test and measure them?"
+            : MetricsProbe(text, difficulty));
+        if (difficulty != Difficulty.Junior)
+            probes.Add(systems
+                ? "A node, a zone or the network between them fails mid-write. What does a user see, and how does your design recover without losing or duplicating data?"
+                : FailureProbe(text));
         if (difficulty == Difficulty.Staff)
             probes.Add(text.Contains("cost") || text.Contains("gpu")
                 ? "Traffic grows tenfold and the budget does not. What breaks first, and how would you re-architect for cost?"
