@@ -47,6 +47,9 @@ internal sealed partial class OnnxEmbeddingGenerator : IEmbeddingGenerator<strin
             // Without the arena, activation buffers are returned after each batch instead of being kept at their peak.
             EnableCpuMemArena = false,
         };
+        // Idle worker threads sleep instead of spinning: on a busy machine (a server, CI) spinning threads steal the
+        // cores the other threads of the same batch need.
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         _session = new InferenceSession(bytes, options);
         _hasTokenTypes = _session.InputMetadata.ContainsKey("token_type_ids");
         _output = _session.OutputMetadata.ContainsKey("last_hidden_state") ? "last_hidden_state" : _session.OutputMetadata.Keys.First();
