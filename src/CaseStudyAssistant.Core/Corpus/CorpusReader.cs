@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using CaseStudyAssistant.Corpus.Documents;
 
 namespace CaseStudyAssistant.Corpus;
 
@@ -15,6 +16,9 @@ public sealed class CorpusReader
     /// <summary>Catalog CSVs hold thousands of rows, so they get a larger allowance.</summary>
     public long MaxCatalogBytes { get; init; } = 64L * 1024 * 1024;
 
+    /// <summary>Saved papers and web pages (PDF, HTML) larger than this are rejected (setting Corpus:MaxDocumentMegabytes).</summary>
+    public long MaxDocumentBytes { get; init; } = 50L * 1024 * 1024;
+
     private static readonly HashSet<string> NonStudyFiles = new(StringComparer.OrdinalIgnoreCase)
     {
         "README.md", "INDEX.md", "LICENSE.md", "CHANGELOG.md", "CONTRIBUTING.md", "CODE_OF_CONDUCT.md",
@@ -24,10 +28,10 @@ public sealed class CorpusReader
 
     public CorpusReadResult Read(IEnumerable<string> folders)
     {
-        var studies = new List<CaseStudy>();
+        // Notes and catalog rows in file order; a saved document holds its place until catalog rows can be matched to it.
+        var entries = new List<(CaseStudy? Study, DocumentDraft? Draft)>();
         var rejected = new List<RejectedFile>();
-        var firstSeen = new Dictionary<string, string>(StringComparer.Ordinal);
-
+        var stats = DocumentStats.None;
         foreach (var folder in folders)
         {
             if (!Directory.Exists(folder))
@@ -36,29 +40,48 @@ public sealed class CorpusReader
             {
                 var relative = Path.GetRelativePath(folder, file);
                 var display = Path.Combine(folder, relative);
-                var result = ReadFile(file, relative, display);
+                var result = ReadEntry(file, relative, display, out var draft);
                 rejected.AddRange(result.Rejected);
-                foreach (var study in result.Studies)
-                {
-                    if (firstSeen.TryGetValue(study.Id, out var other))
-                    {
-                        // A full note is richer than a one-line catalog row with the same id: keep the note.
-                        var index = studies.FindIndex(s => s.Id == study.Id);
-                        if (IsCatalogRow(other) && !IsCatalogRow(study.SourcePath))
-                        {
-                            rejected.Add(new(other, $"duplicate id '{study.Id}': also used by {study.SourcePath} (the note is kept)"));
-                            studies[index] = study;
-                            firstSeen[study.Id] = study.SourcePath;
-                        }
-                        else rejected.Add(new(study.SourcePath, $"duplicate id '{study.Id}': also used by {other}"));
-                        continue;
-                    }
-                    firstSeen[study.Id] = study.SourcePath;
-                    studies.Add(study);
-                }
+                stats = stats.Add(result.Documents);
+                if (draft is not null) entries.Add((null, draft));
+                else entries.AddRange(result.Studies.Select(s => ((CaseStudy?)s, (DocumentDraft?)null)));
             }
         }
-        return new CorpusReadResult(studies, rejected);
+
+        // A sidecar or a catalog row for the same document overrides what was detected; a row used that way is no study of its own.
+        var resolver = new DocumentResolver(entries.Select(e => e.Study).OfType<CaseStudy>().Where(s => IsCatalogRow(s.SourcePath)));
+        var consumed = new HashSet<string>(StringComparer.Ordinal);
+        var ordered = new List<CaseStudy>(entries.Count);
+        foreach (var (study, draft) in entries)
+        {
+            if (draft is null) { ordered.Add(study!); continue; }
+            var (resolved, row) = resolver.Resolve(draft);
+            if (row is not null) consumed.Add(row.SourcePath);
+            ordered.Add(resolved);
+        }
+
+        var studies = new List<CaseStudy>();
+        var firstSeen = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var study in ordered)
+        {
+            if (consumed.Contains(study.SourcePath)) continue;
+            if (firstSeen.TryGetValue(study.Id, out var other))
+            {
+                // A full note is richer than a one-line catalog row with the same id: keep the note.
+                var index = studies.FindIndex(s => s.Id == study.Id);
+                if (IsCatalogRow(other) && !IsCatalogRow(study.SourcePath))
+                {
+                    rejected.Add(new(other, $"duplicate id '{study.Id}': also used by {study.SourcePath} (the note is kept)"));
+                    studies[index] = study;
+                    firstSeen[study.Id] = study.SourcePath;
+                }
+                else rejected.Add(new(study.SourcePath, $"duplicate id '{study.Id}': also used by {other}"));
+                continue;
+            }
+            firstSeen[study.Id] = study.SourcePath;
+            studies.Add(study);
+        }
+        return new CorpusReadResult(studies, rejected) { Documents = stats };
     }
 
     /// <summary>The file part of a source path: catalog rows are "file.csv:line".</summary>
@@ -70,7 +93,7 @@ public sealed class CorpusReader
 
     private static bool IsCatalogRow(string sourcePath) => FileOf(sourcePath) != sourcePath;
 
-    /// <summary>Markdown and CSV files, in a stable order, skipping hidden folders and README-like files.</summary>
+    /// <summary>Markdown, CSV, PDF and HTML files, in a stable order, skipping hidden folders and README-like files.</summary>
     public static IEnumerable<string> EnumerateFiles(string folder)
     {
         var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System, IgnoreInaccessible = true };
@@ -82,13 +105,26 @@ public sealed class CorpusReader
     private static bool IsStudyFile(string path)
     {
         var ext = Path.GetExtension(path).ToLowerInvariant();
-        return ext is ".md" or ".markdown" or ".csv" && !NonStudyFiles.Contains(Path.GetFileName(path));
+        return (ext is ".md" or ".markdown" or ".csv" || DocumentFile.IsDocument(path)) && !NonStudyFiles.Contains(Path.GetFileName(path));
     }
 
+    /// <summary>One file on its own: a document gets its sidecar's metadata but no catalog row's.</summary>
     public CorpusReadResult ReadFile(string path, string relativePath, string displayPath)
     {
+        var result = ReadEntry(path, relativePath, displayPath, out var draft);
+        return draft is null ? result : result with { Studies = [new DocumentResolver([]).Resolve(draft).Study] };
+    }
+
+    private CorpusReadResult ReadEntry(string path, string relativePath, string displayPath, out DocumentDraft? draft)
+    {
+        draft = null;
         try
         {
+            if (DocumentFile.IsDocument(path))
+            {
+                draft = DocumentFile.Read(path, relativePath, displayPath, MaxDocumentBytes, out var stats);
+                return new([], []) { Documents = stats };
+            }
             var isCsv = Path.GetExtension(path).Equals(".csv", StringComparison.OrdinalIgnoreCase);
             var text = ReadText(path, isCsv ? MaxCatalogBytes : MaxFileBytes, out var bytes);
             if (isCsv) return CsvCatalogReader.Read(text, displayPath);
@@ -107,6 +143,7 @@ public sealed class CorpusReader
         if (length > maxBytes)
             throw new CorpusFormatException($"file is {FormatSize(length)}, over the {FormatSize(maxBytes)} limit for one study");
         bytes = File.ReadAllBytes(path);
+        if (ContentSniffer.IsPdf(bytes)) throw new CorpusFormatException($"file is a PDF, not {(Path.GetExtension(path).Equals(".csv", StringComparison.OrdinalIgnoreCase) ? "CSV" : "markdown")}; rename it to .pdf");
         if (Array.IndexOf(bytes, (byte)0) >= 0) throw new CorpusFormatException("file is binary (contains NUL bytes), not text");
         string text;
         try { text = StrictUtf8.GetString(bytes); }
