@@ -52,6 +52,7 @@ public static class Output
         index = r.IndexLocation, rebuilt = r.Rebuilt, added = r.Added, updated = r.Updated, unchanged = r.Unchanged,
         removed = r.Removed, rejected = r.Rejected.Select(x => new { path = x.Path, problem = x.Problem }),
         chunks = r.Chunks, seconds = Math.Round(r.Seconds, 3),
+        documents = new { pdfFiles = r.Documents.PdfFiles, pdfPages = r.Documents.PdfPages, pdfSeconds = Math.Round(r.Documents.PdfSeconds, 3), htmlFiles = r.Documents.HtmlFiles, htmlSeconds = Math.Round(r.Documents.HtmlSeconds, 3) },
     };
 
     private static void PrintExplain(Answer a)

@@ -266,7 +266,9 @@ public sealed class QdrantStudyIndex : IStudyIndex
         var payload = new JsonObject
         {
             [Kind] = StudyKind, ["source_path"] = u.Study.SourcePath, ["content_hash"] = u.Study.ContentHash, ["chunk_count"] = u.Chunks.Count,
-            ["sections"] = new JsonArray(u.Study.Sections.Select(s => (JsonNode)new JsonObject { ["heading"] = s.Heading, ["text"] = s.Text }).ToArray()),
+            ["sections"] = new JsonArray(u.Study.Sections.Select(s => (JsonNode)(s.Page is { } page
+                ? new JsonObject { ["heading"] = s.Heading, ["text"] = s.Text, ["page"] = page }
+                : new JsonObject { ["heading"] = s.Heading, ["text"] = s.Text })).ToArray()),
         };
         AddStudyFields(payload, u.Study);
         var vector = new JsonObject();
@@ -347,7 +349,10 @@ public sealed class QdrantStudyIndex : IStudyIndex
         ContentHash = Text(p, "content_hash") ?? "",
         ChunkCount = p.TryGetProperty("chunk_count", out var cc) && cc.ValueKind == JsonValueKind.Number ? cc.GetInt32() : 0,
         Sections = p.TryGetProperty("sections", out var s) && s.ValueKind == JsonValueKind.Array
-            ? s.EnumerateArray().Select(x => new StudySection(Text(x, "heading") ?? "", Text(x, "text") ?? "")).ToList() : [],
+            ? s.EnumerateArray().Select(x => new StudySection(Text(x, "heading") ?? "", Text(x, "text") ?? "")
+            {
+                Page = x.TryGetProperty("page", out var page) && page.ValueKind == JsonValueKind.Number ? page.GetInt32() : null,
+            }).ToList() : [],
     };
 
     public async Task<StoreSearchResult> SearchAsync(HybridQuery query, CancellationToken ct = default)

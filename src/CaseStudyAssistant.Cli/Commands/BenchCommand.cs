@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace CaseStudyAssistant.Cli.Commands;
 
-/// <summary>Speed and memory figures: cold ingest, no-change re-ingest, retrieval latency, peak memory.</summary>
+/// <summary>Speed and memory figures: cold ingest, no-change re-ingest, retrieval latency, peak memory, PDF pages/s.</summary>
 public static class BenchCommand
 {
     public static Command Create()
@@ -56,6 +56,9 @@ public static class BenchCommand
                     coldIngestSeconds = Math.Round(cold.Seconds, 3), noChangeIngestSeconds = Math.Round(warm.Seconds, 3),
                     queries = samples.Count, retrievalP50Ms = Math.Round(Percentile(samples, 0.50), 3), retrievalP99Ms = Math.Round(Percentile(samples, 0.99), 3),
                     peakMemoryMb = Math.Round(peakMb, 1),
+                    pdfFiles = cold.Documents.PdfFiles, pdfPages = cold.Documents.PdfPages, pdfReadSeconds = Math.Round(cold.Documents.PdfSeconds, 3),
+                    pdfPagesPerSecond = Math.Round(cold.Documents.PdfPagesPerSecond, 1),
+                    htmlFiles = cold.Documents.HtmlFiles, htmlReadSeconds = Math.Round(cold.Documents.HtmlSeconds, 3),
                 };
                 if (r.GetValue(json)) Output.WriteJson(result);
                 else
@@ -67,6 +70,10 @@ public static class BenchCommand
                     Console.WriteLine($"retrieval p50      {result.retrievalP50Ms,8:0.000} ms   ({result.queries} queries)");
                     Console.WriteLine($"retrieval p99      {result.retrievalP99Ms,8:0.000} ms");
                     Console.WriteLine($"peak memory        {result.peakMemoryMb,8:0.0} MB");
+                    if (result.pdfFiles > 0)
+                        Console.WriteLine($"PDF text           {result.pdfPagesPerSecond,8:0.0} pages/s  ({result.pdfPages} pages in {result.pdfFiles} PDFs, {result.pdfReadSeconds:0.000} s to extract)");
+                    if (result.htmlFiles > 0)
+                        Console.WriteLine($"web page text      {result.htmlFiles / Math.Max(result.htmlReadSeconds, 1e-9),8:0.0} pages/s  ({result.htmlFiles} pages, {result.htmlReadSeconds:0.000} s to extract)");
                 }
                 return ExitCodes.Ok;
             }

@@ -20,6 +20,8 @@ public sealed record CaseStudy
     public required string ContentHash { get; init; }
     /// <summary>A catalog row's <c>file</c> column: the saved document (PDF, HTML) the row describes.</summary>
     internal string? CatalogFile { get; init; }
+    /// <summary>A saved PDF the index already holds in this exact version: its text was not read again (no sections).</summary>
+    internal bool TextNotRead { get; init; }
 
     /// <summary>Shown for a saved article or paper whose company could not be found (never guessed).</summary>
     public const string UnknownCompany = "unknown";

@@ -26,7 +26,11 @@ public sealed class CorpusReader
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    public CorpusReadResult Read(IEnumerable<string> folders)
+    /// <param name="unchanged">
+    /// Optional: (id, content hash, source path) → the index already holds exactly this version. A saved PDF for which it
+    /// says yes is not read again; its study comes back without sections, to be counted as unchanged.
+    /// </param>
+    public CorpusReadResult Read(IEnumerable<string> folders, Func<string, string, string, bool>? unchanged = null)
     {
         // Notes and catalog rows in file order; a saved document holds its place until catalog rows can be matched to it.
         var entries = new List<(CaseStudy? Study, DocumentDraft? Draft)>();
@@ -40,7 +44,7 @@ public sealed class CorpusReader
             {
                 var relative = Path.GetRelativePath(folder, file);
                 var display = Path.Combine(folder, relative);
-                var result = ReadEntry(file, relative, display, out var draft);
+                var result = ReadEntry(file, relative, display, extract: unchanged is null, out var draft);
                 rejected.AddRange(result.Rejected);
                 stats = stats.Add(result.Documents);
                 if (draft is not null) entries.Add((null, draft));
@@ -55,6 +59,20 @@ public sealed class CorpusReader
         foreach (var (study, draft) in entries)
         {
             if (draft is null) { ordered.Add(study!); continue; }
+            if (draft.Content is null)
+            {
+                var (id, hash, matched) = resolver.Identify(draft);
+                if (matched is not null) consumed.Add(matched.SourcePath);
+                if (unchanged!(id, hash, draft.DisplayPath))
+                {
+                    ordered.Add(new CaseStudy { Id = id, Title = id, Company = CaseStudy.UnknownCompany, SourcePath = draft.DisplayPath, ContentHash = hash, TextNotRead = true });
+                    continue;
+                }
+                var extracted = ReadDocumentText(draft, rejected, ref stats);
+                if (extracted is null) continue;
+                ordered.Add(resolver.Resolve(extracted).Study);
+                continue;
+            }
             var (resolved, row) = resolver.Resolve(draft);
             if (row is not null) consumed.Add(row.SourcePath);
             ordered.Add(resolved);
@@ -111,18 +129,32 @@ public sealed class CorpusReader
     /// <summary>One file on its own: a document gets its sidecar's metadata but no catalog row's.</summary>
     public CorpusReadResult ReadFile(string path, string relativePath, string displayPath)
     {
-        var result = ReadEntry(path, relativePath, displayPath, out var draft);
+        var result = ReadEntry(path, relativePath, displayPath, extract: true, out var draft);
         return draft is null ? result : result with { Studies = [new DocumentResolver([]).Resolve(draft).Study] };
     }
 
-    private CorpusReadResult ReadEntry(string path, string relativePath, string displayPath, out DocumentDraft? draft)
+    private static DocumentDraft? ReadDocumentText(DocumentDraft draft, List<RejectedFile> rejected, ref DocumentStats stats)
+    {
+        try
+        {
+            var extracted = DocumentFile.Extract(draft, null, out var read);
+            stats = stats.Add(read);
+            return extracted;
+        }
+        catch (CorpusFormatException e) { rejected.Add(new(draft.DisplayPath, e.Message)); }
+        catch (IOException e) { rejected.Add(new(draft.DisplayPath, $"cannot be read: {e.Message}")); }
+        catch (UnauthorizedAccessException) { rejected.Add(new(draft.DisplayPath, "cannot be read: permission denied")); }
+        return null;
+    }
+
+    private CorpusReadResult ReadEntry(string path, string relativePath, string displayPath, bool extract, out DocumentDraft? draft)
     {
         draft = null;
         try
         {
             if (DocumentFile.IsDocument(path))
             {
-                draft = DocumentFile.Read(path, relativePath, displayPath, MaxDocumentBytes, out var stats);
+                draft = DocumentFile.Read(path, relativePath, displayPath, MaxDocumentBytes, extract, out var stats);
                 return new([], []) { Documents = stats };
             }
             var isCsv = Path.GetExtension(path).Equals(".csv", StringComparison.OrdinalIgnoreCase);

@@ -12,7 +12,10 @@ internal sealed record DocumentDraft
     public required DocumentKind Kind { get; init; }
     public required string RelativePath { get; init; }
     public required string DisplayPath { get; init; }
-    public required DocumentContent Content { get; init; }
+    /// <summary>The file on disk, for reading its text later (a PDF's text is only extracted when it changed).</summary>
+    public required string FullPath { get; init; }
+    /// <summary>The extracted text and metadata; null until read (see <see cref="DocumentFile.Extract"/>).</summary>
+    public DocumentContent? Content { get; init; }
     /// <summary>SHA-256 of the file's bytes.</summary>
     public required string FileHash { get; init; }
     /// <summary>The sidecar <c>NAME.meta.yaml</c>, when there is one.</summary>

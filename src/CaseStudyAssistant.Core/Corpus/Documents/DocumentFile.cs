@@ -20,44 +20,69 @@ internal static class DocumentFile
         _ => null,
     };
 
-    public static DocumentDraft Read(string path, string relativePath, string displayPath, long maxBytes, out DocumentStats stats)
+    /// <summary>
+    /// Checks the file (size, content type) and reads its sidecar. A web page's text is read at once (its canonical
+    /// URL can match a catalog row); a PDF's only when <paramref name="extract"/> is set, else by <see cref="Extract"/>.
+    /// </summary>
+    public static DocumentDraft Read(string path, string relativePath, string displayPath, long maxBytes, bool extract, out DocumentStats stats)
     {
         var kind = KindOf(path) ?? throw new ArgumentException($"not a document: {path}");
+        var bytes = ReadChecked(path, kind, maxBytes);
+        var (sidecar, sidecarHash) = ReadSidecar(path);
+        var draft = new DocumentDraft
+        {
+            Kind = kind,
+            RelativePath = relativePath,
+            DisplayPath = displayPath,
+            FullPath = path,
+            FileHash = Convert.ToHexStringLower(SHA256.HashData(bytes)),
+            Sidecar = sidecar,
+            SidecarHash = sidecarHash,
+        };
+        stats = DocumentStats.None;
+        return extract || kind == DocumentKind.Html ? Extract(draft, bytes, out stats) : draft;
+    }
+
+    /// <summary>Reads the document's text (again from disk when <paramref name="bytes"/> is not given).</summary>
+    public static DocumentDraft Extract(DocumentDraft draft, byte[]? bytes, out DocumentStats stats)
+    {
+        if (bytes is null)
+        {
+            bytes = ReadChecked(draft.FullPath, draft.Kind, long.MaxValue);
+            draft = draft with { FileHash = Convert.ToHexStringLower(SHA256.HashData(bytes)) };
+        }
+        var clock = Stopwatch.StartNew();
+        if (draft.Kind == DocumentKind.Pdf)
+        {
+            var pdf = PdfStudyReader.Read(bytes);
+            stats = new DocumentStats(1, pdf.Pages, clock.Elapsed.TotalSeconds, 0, 0);
+            return draft with { Content = pdf };
+        }
+        var html = HtmlStudyReader.Read(bytes, Path.GetFileName(draft.FullPath));
+        stats = new DocumentStats(0, 0, 0, 1, clock.Elapsed.TotalSeconds);
+        return draft with { Content = html };
+    }
+
+    private static byte[] ReadChecked(string path, DocumentKind kind, long maxBytes)
+    {
         var length = new FileInfo(path).Length;
         if (length == 0) throw new CorpusFormatException("file is empty");
         if (length > maxBytes)
             throw new CorpusFormatException($"file is {Size(length)}, over the {Size(maxBytes)} limit for one document (setting Corpus:MaxDocumentMegabytes)");
         var bytes = File.ReadAllBytes(path);
         var what = ContentSniffer.Describe(bytes);
-        var clock = Stopwatch.StartNew();
-        DocumentContent content;
         if (kind == DocumentKind.Pdf)
         {
             if (!ContentSniffer.IsPdf(bytes))
                 throw new CorpusFormatException($"is not a PDF: the file holds {what ?? "plain text"}; check its extension");
-            content = PdfStudyReader.Read(bytes);
-            stats = new DocumentStats(1, content.Pages, clock.Elapsed.TotalSeconds, 0, 0);
         }
         else
         {
             if (what == ContentSniffer.Pdf) throw new CorpusFormatException("is a PDF saved with an .html extension; rename it to .pdf");
             if (what is not null && what != ContentSniffer.Html)
                 throw new CorpusFormatException($"is not an HTML page: the file holds {what}; check its extension");
-            content = HtmlStudyReader.Read(bytes, Path.GetFileName(path));
-            stats = new DocumentStats(0, 0, 0, 1, clock.Elapsed.TotalSeconds);
         }
-
-        var (sidecar, sidecarHash) = ReadSidecar(path);
-        return new DocumentDraft
-        {
-            Kind = kind,
-            RelativePath = relativePath,
-            DisplayPath = displayPath,
-            Content = content,
-            FileHash = Convert.ToHexStringLower(SHA256.HashData(bytes)),
-            Sidecar = sidecar,
-            SidecarHash = sidecarHash,
-        };
+        return bytes;
     }
 
     /// <summary>The sidecar beside <paramref name="documentPath"/>: <c>NAME.meta.yaml</c> (or <c>.meta.yml</c>).</summary>

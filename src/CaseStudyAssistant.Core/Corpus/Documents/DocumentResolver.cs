@@ -28,22 +28,33 @@ internal sealed class DocumentResolver
         }
     }
 
-    /// <summary>The study, and the catalog row it took metadata from (that row is then not a study of its own).</summary>
+    /// <summary>
+    /// The study's id and content hash, and the catalog row that describes it: all known before the text is read,
+    /// so an unchanged PDF need not be read again.
+    /// </summary>
+    public (string Id, string ContentHash, CaseStudy? Row) Identify(DocumentDraft draft)
+    {
+        var row = FindRow(draft.Sidecar?.SourceUrl ?? draft.Content?.Detected.SourceUrl, draft.RelativePath);
+        var id = draft.Sidecar?.Id ?? row?.Id ?? StudyFileParser.IdFromPath(draft.RelativePath);
+        var hash = $"{ExtractorVersion}|{draft.FileHash}|{draft.SidecarHash}|{row?.ContentHash}";
+        return (id, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(hash))), row);
+    }
+
+    /// <summary>The study (its text must have been read), and the catalog row it took metadata from (that row is then not a study of its own).</summary>
     public (CaseStudy Study, CaseStudy? Row) Resolve(DocumentDraft draft)
     {
+        var content = draft.Content ?? throw new InvalidOperationException($"the text of {draft.DisplayPath} was not read");
         var side = draft.Sidecar;
-        var found = draft.Content.Detected;
-        var row = FindRow(side?.SourceUrl ?? found.SourceUrl, draft.RelativePath);
+        var found = content.Detected;
+        var (id, hash, row) = Identify(draft);
 
         string? Pick(Func<FrontMatter, string?> sideField, Func<CaseStudy, string?> rowField, Func<FrontMatter, string?> foundField) =>
             (side is null ? null : sideField(side)) ?? (row is null ? null : rowField(row)) ?? foundField(found);
 
         var tags = side is { Tags.Count: > 0 } ? side.Tags : row is { Tags.Count: > 0 } ? row.Tags : found.Tags;
-        var hash = new StringBuilder(ExtractorVersion).Append('|').Append(draft.FileHash)
-            .Append('|').Append(draft.SidecarHash).Append('|').Append(row?.ContentHash);
         var study = new CaseStudy
         {
-            Id = side?.Id ?? row?.Id ?? StudyFileParser.IdFromPath(draft.RelativePath),
+            Id = id,
             Title = Pick(s => s.Title, r => r.Title, f => f.Title) ?? TitleFromFileName(draft.RelativePath),
             Company = Pick(s => s.Company, r => r.Company, f => f.Company) ?? CaseStudy.UnknownCompany,
             Industry = Pick(s => s.Industry, r => r.Industry, f => f.Industry),
@@ -51,9 +62,9 @@ internal sealed class DocumentResolver
             Year = side?.Year ?? row?.Year ?? found.Year,
             Tags = tags,
             SourceUrl = Pick(s => s.SourceUrl, r => r.SourceUrl, f => f.SourceUrl),
-            Sections = draft.Content.Sections,
+            Sections = content.Sections,
             SourcePath = draft.DisplayPath,
-            ContentHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(hash.ToString()))),
+            ContentHash = hash,
         };
         return (study, row);
     }

@@ -1,7 +1,5 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using UglyToad.PdfPig.Content;
-using UglyToad.PdfPig.DocumentLayoutAnalysis;
 
 namespace CaseStudyAssistant.Corpus.Pdf;
 
@@ -47,15 +45,10 @@ internal static partial class PdfLayout
             foreach (var block in page.Blocks)
             {
                 blockNo++;
-                foreach (var line in block.TextLines)
+                foreach (var line in block.Lines)
                 {
                     var text = Clean(line.Text);
-                    if (text.Length == 0) continue;
-                    var letters = line.Words.SelectMany(w => w.Letters).Where(l => !string.IsNullOrWhiteSpace(l.Value)).ToList();
-                    if (letters.Count == 0) continue;
-                    var size = letters.GroupBy(l => Math.Round(l.PointSize * 2) / 2).MaxBy(g => g.Count())!.Key;
-                    var bold = letters.Count(IsBold) * 2 > letters.Count;
-                    lines.Add(new Line(page.Number, blockNo, text, size, bold, block.TextLines.Count == 1));
+                    if (text.Length > 0) lines.Add(new Line(page.Number, blockNo, text, line.Size, line.Bold, block.Lines.Count == 1));
                 }
             }
         if (lines.Count == 0) return new Result(null, []);
@@ -70,15 +63,6 @@ internal static partial class PdfLayout
 
         var vocabulary = Vocabulary(lines.Where(l => !l.IsHeading));
         return new Result(title, Sections(lines, vocabulary));
-    }
-
-    private static bool IsBold(Letter l)
-    {
-        if (l.FontDetails is { } f && (f.IsBold || f.Weight >= 600)) return true;
-        var name = l.FontName ?? "";
-        return name.Contains("Bold", StringComparison.OrdinalIgnoreCase) || name.Contains("Black", StringComparison.OrdinalIgnoreCase)
-            || name.Contains("Heavy", StringComparison.OrdinalIgnoreCase) || name.Contains("Semibold", StringComparison.OrdinalIgnoreCase)
-            || name.Contains("Demi", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>

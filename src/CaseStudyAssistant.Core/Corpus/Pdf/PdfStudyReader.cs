@@ -4,14 +4,15 @@ using UglyToad.PdfPig.DocumentLayoutAnalysis;
 using UglyToad.PdfPig.DocumentLayoutAnalysis.PageSegmenter;
 using UglyToad.PdfPig.DocumentLayoutAnalysis.ReadingOrderDetector;
 using UglyToad.PdfPig.DocumentLayoutAnalysis.WordExtractor;
+using UglyToad.PdfPig.Util;
 using UglyToad.PdfPig.Exceptions;
 using CaseStudyAssistant.Corpus.Documents;
 
 namespace CaseStudyAssistant.Corpus.Pdf;
 
 /// <summary>
-/// A PDF as a study. PdfPig reads the text layer and does the layout analysis: words from letters, blocks (so two
-/// columns stay apart), reading order, and the running headers and footers repeated across pages. On top of that
+/// A PDF as a study. PdfPig reads the text layer and does the layout analysis: words from letters, blocks (Docstrum,
+/// so two columns stay apart), reading order, and the running headers and footers repeated across pages. On top of that
 /// this reader finds headings from the fonts, repairs hyphenation at line ends, and keeps each passage's page.
 /// </summary>
 internal static class PdfStudyReader
@@ -48,12 +49,16 @@ internal static class PdfStudyReader
             letters += pageLetters.Count;
             unreadable += pageLetters.Count(l => l.Value.Any(IsUnreadable));
             if (pageLetters.Count == 0 && page.NumberOfImages > 0) imagePages++;
-            // Rotated text (a margin stamp, a rotated table) would cut across the lines of the page.
-            var horizontal = pageLetters.Where(l => l.TextOrientation == TextOrientation.Horizontal).ToList();
-            if (horizontal.Count < pageLetters.Count / 2) horizontal = pageLetters;
-            var words = NearestNeighbourWordExtractor.Instance.GetWords(horizontal).ToList();
+            // Rotated text (a margin stamp, a rotated table) would cut across the lines of the page. Spaces stay in:
+            // the word extractor uses them to split words.
+            var horizontal = page.Letters.Where(l => l.TextOrientation == TextOrientation.Horizontal).ToList();
+            if (horizontal.Count(l => !string.IsNullOrWhiteSpace(l.Value)) < pageLetters.Count / 2) horizontal = [.. page.Letters];
+            var words = DefaultWordExtractor.Instance.GetWords(horizontal).Where(w => !string.IsNullOrWhiteSpace(w.Text)).ToList();
             var blocks = words.Count == 0 ? [] : UnsupervisedReadingOrderDetector.Instance.Get(DocstrumBoundingBoxes.Instance.GetBlocks(words)).ToList();
-            pages.Add(new PdfPageLayout(number, page.Width, page.Height, blocks));
+            // Only a compact copy of each block is kept (letters are many); margin blocks keep their source for the
+            // header and footer classifier.
+            pages.Add(new PdfPageLayout(number, page.Width, page.Height,
+                blocks.Select(b => PdfBlock.From(b, PdfPageLayout.InMargin(b, page.Height))).ToList()));
         }
 
         if (letters == 0)
@@ -78,15 +83,12 @@ internal static class PdfStudyReader
     /// </summary>
     private static void RemoveDecorations(List<PdfPageLayout> pages)
     {
-        IReadOnlyList<IReadOnlyList<TextBlock>> decorations = pages.Count >= 2
-            ? DecorationTextBlockClassifier.Get(pages.Select(p => (IReadOnlyList<TextBlock>)p.Blocks).ToList())
-            : [.. pages.Select(_ => (IReadOnlyList<TextBlock>)[])];
-        for (var i = 0; i < pages.Count; i++)
-        {
-            var page = pages[i];
-            var repeated = decorations[i].ToHashSet();
-            page.Blocks.RemoveAll(b => page.InMargin(b) && (repeated.Contains(b) || PdfLayout.IsPageNumber(b.Text)));
-        }
+        var margins = pages.Select(p => (IReadOnlyList<TextBlock>)p.Blocks.Select(b => b.MarginSource).OfType<TextBlock>().ToList()).ToList();
+        var repeated = pages.Count >= 2 && margins.Any(m => m.Count > 0)
+            ? DecorationTextBlockClassifier.Get(margins).SelectMany(d => d).ToHashSet()
+            : [];
+        foreach (var page in pages)
+            page.Blocks.RemoveAll(b => b.MarginSource is { } source && (repeated.Contains(source) || PdfLayout.IsPageNumber(b.Text)));
     }
 
     private static bool IsUnreadable(char c) => c is '\uFFFD' || (c >= '\uE000' && c <= '\uF8FF') || (char.IsControl(c) && c is not ('\t' or '\n' or '\r'));
@@ -95,8 +97,36 @@ internal static class PdfStudyReader
 }
 
 /// <summary>One page's text blocks in reading order.</summary>
-internal sealed record PdfPageLayout(int Number, double Width, double Height, List<TextBlock> Blocks)
+internal sealed record PdfPageLayout(int Number, double Width, double Height, List<PdfBlock> Blocks)
 {
     /// <summary>Running headers and footers live in roughly the top 10% and bottom 8% of a page.</summary>
-    public bool InMargin(TextBlock b) => b.BoundingBox.Bottom >= Height * 0.90 || b.BoundingBox.Top <= Height * 0.08;
+    public static bool InMargin(TextBlock b, double height) => b.BoundingBox.Bottom >= height * 0.90 || b.BoundingBox.Top <= height * 0.08;
 }
+
+/// <summary>A text block's lines with their font size and weight; <see cref="MarginSource"/> is set for blocks in a page margin.</summary>
+internal sealed record PdfBlock(string Text, IReadOnlyList<PdfTextLine> Lines, TextBlock? MarginSource)
+{
+    public static PdfBlock From(TextBlock block, bool inMargin)
+    {
+        var lines = new List<PdfTextLine>(block.TextLines.Count);
+        foreach (var line in block.TextLines)
+        {
+            var letters = line.Words.SelectMany(w => w.Letters).Where(l => !string.IsNullOrWhiteSpace(l.Value)).ToList();
+            if (letters.Count == 0) continue;
+            var size = letters.GroupBy(l => Math.Round(l.PointSize * 2) / 2).MaxBy(g => g.Count())!.Key;
+            lines.Add(new PdfTextLine(line.Text, size, letters.Count(IsBold) * 2 > letters.Count));
+        }
+        return new PdfBlock(block.Text, lines, inMargin ? block : null);
+    }
+
+    private static bool IsBold(Letter l)
+    {
+        if (l.FontDetails is { } f && (f.IsBold || f.Weight >= 600)) return true;
+        var name = l.FontName ?? "";
+        return name.Contains("Bold", StringComparison.OrdinalIgnoreCase) || name.Contains("Black", StringComparison.OrdinalIgnoreCase)
+            || name.Contains("Heavy", StringComparison.OrdinalIgnoreCase) || name.Contains("Semibold", StringComparison.OrdinalIgnoreCase)
+            || name.Contains("Demi", StringComparison.OrdinalIgnoreCase);
+    }
+}
+
+internal sealed record PdfTextLine(string Text, double Size, bool Bold);
