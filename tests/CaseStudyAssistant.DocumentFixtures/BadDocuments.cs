@@ -14,26 +14,39 @@ public static class BadDocuments
     /// A one-page PDF protected by the standard security handler: its trailer names an /Encrypt dictionary whose
     /// password check an empty password does not pass, as with any PDF that asks for a password to open.
     /// </summary>
-    public static byte[] PasswordProtectedPdf()
+    public static byte[] PasswordProtectedPdf() => HandWritten(["(Quarterly board figures) Tj"], encrypt: true);
+
+    /// <summary>
+    /// A PDF written object by object (PdfPig's builder writes no XMP packet): one page with the given text lines,
+    /// an optional XMP metadata stream, an optional /Encrypt dictionary that an empty password does not open.
+    /// </summary>
+    public static byte[] HandWritten(IReadOnlyList<string> showOperators, bool encrypt = false, string? xmp = null, string? infoTitle = null)
     {
         var sb = new StringBuilder("%PDF-1.4\n");
         var offsets = new List<int>();
         void Obj(string body)
         {
-            offsets.Add(Encoding.Latin1.GetByteCount(sb.ToString()));
+            offsets.Add(Encoding.UTF8.GetByteCount(sb.ToString()));
             sb.Append($"{offsets.Count} 0 obj\n{body}\nendobj\n");
         }
-        Obj("<< /Type /Catalog /Pages 2 0 R >>");
+        Obj($"<< /Type /Catalog /Pages 2 0 R{(xmp is null ? "" : " /Metadata 5 0 R")} >>");
         Obj("<< /Type /Pages /Kids [3 0 R] /Count 1 >>");
-        Obj("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>");
-        const string content = "BT /F1 12 Tf 72 720 Td (Quarterly board figures) Tj ET";
-        Obj($"<< /Length {content.Length} >>\nstream\n{content}\nendstream");
-        Obj($"<< /Filter /Standard /V 1 /R 2 /Length 40 /P -44 /O <{new string('7', 64)}> /U <{new string('3', 64)}> >>");
-        var xref = Encoding.Latin1.GetByteCount(sb.ToString());
+        Obj("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >> >> >> >>");
+        var content = "BT /F1 11 Tf 14 TL 72 720 Td " + string.Join(" T* ", showOperators) + " ET";
+        Obj($"<< /Length {Encoding.UTF8.GetByteCount(content)} >>\nstream\n{content}\nendstream");
+        if (xmp is not null) Obj($"<< /Type /Metadata /Subtype /XML /Length {Encoding.UTF8.GetByteCount(xmp)} >>\nstream\n{xmp}\nendstream");
+        var encryptRef = 0;
+        if (encrypt) { Obj($"<< /Filter /Standard /V 1 /R 2 /Length 40 /P -44 /O <{new string('7', 64)}> /U <{new string('3', 64)}> >>"); encryptRef = offsets.Count; }
+        var infoRef = 0;
+        if (infoTitle is not null) { Obj($"<< /Title ({infoTitle}) >>"); infoRef = offsets.Count; }
+        var xref = Encoding.UTF8.GetByteCount(sb.ToString());
         sb.Append($"xref\n0 {offsets.Count + 1}\n0000000000 65535 f \n");
         foreach (var o in offsets) sb.Append($"{o:D10} 00000 n \n");
-        sb.Append($"trailer\n<< /Size {offsets.Count + 1} /Root 1 0 R /Encrypt 5 0 R /ID [<00112233445566778899aabbccddeeff> <00112233445566778899aabbccddeeff>] >>\nstartxref\n{xref}\n%%EOF\n");
-        return Encoding.Latin1.GetBytes(sb.ToString());
+        sb.Append($"trailer\n<< /Size {offsets.Count + 1} /Root 1 0 R");
+        if (encrypt) sb.Append($" /Encrypt {encryptRef} 0 R /ID [<00112233445566778899aabbccddeeff> <00112233445566778899aabbccddeeff>]");
+        if (infoTitle is not null) sb.Append($" /Info {infoRef} 0 R");
+        sb.Append($" >>\nstartxref\n{xref}\n%%EOF\n");
+        return Encoding.UTF8.GetBytes(sb.ToString());
     }
 
     /// <summary>Two pages that are each one image and no text, as a scanner makes them.</summary>

@@ -47,6 +47,9 @@ public sealed class PdfComposer
 
     public PdfDocumentBuilder.DocumentInformationBuilder Info => _builder.DocumentInformation;
 
+    /// <summary>PdfPig's builder, e.g. to set an XMP packet.</summary>
+    public PdfDocumentBuilder Builder => _builder;
+
     public int Pages => _builder.Pages.Count;
 
     private double ColumnWidth => (PageWidth - 2 * Margin - (_style.Columns - 1) * Gutter) / _style.Columns;

@@ -256,5 +256,12 @@ internal static partial class PdfLayout
     [GeneratedRegex(@"\s+")]
     private static partial Regex Spaces();
 
-    private static string Clean(string s) => Spaces().Replace(s.Replace('\u00A0', ' '), " ").Trim();
+    /// <summary>Collapses spaces and spells out typographic ligatures ("ﬁ" → "fi"), so words match what people type.</summary>
+    internal static string Clean(string s)
+    {
+        if (s.AsSpan().IndexOfAnyInRange('\uFB00', '\uFB06') >= 0)
+            s = s.Replace("\uFB00", "ff").Replace("\uFB01", "fi").Replace("\uFB02", "fl").Replace("\uFB03", "ffi")
+                .Replace("\uFB04", "ffl").Replace("\uFB05", "st").Replace("\uFB06", "st");
+        return Spaces().Replace(s.Replace('\u00A0', ' '), " ").Trim();
+    }
 }

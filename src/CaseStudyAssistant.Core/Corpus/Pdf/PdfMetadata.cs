@@ -82,5 +82,5 @@ internal static partial class PdfMetadata
         date is not null && DateYear().Match(date.Trim()) is { Success: true } m && int.Parse(m.Groups["y"].Value, CultureInfo.InvariantCulture) is var y
         && Html.PageMetadata.PlausibleYear(y) ? y : null;
 
-    private static string? Clean(string? s) => string.IsNullOrWhiteSpace(s) ? null : Html.HtmlStudyReader.Clean(s.Replace('\0', ' '));
+    private static string? Clean(string? s) => string.IsNullOrWhiteSpace(s) ? null : PdfLayout.Clean(s.Replace('\0', ' '));
 }
