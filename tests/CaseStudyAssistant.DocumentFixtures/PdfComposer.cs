@@ -18,6 +18,10 @@ public sealed record PdfStyle
     /// <summary>Footer with the page number ("{0}" is replaced), or null.</summary>
     public string? Footer { get; init; } = "{0}";
     public bool SerifBody { get; init; }
+    /// <summary>Where the body text starts on a page (PDF points from the bottom of an A4 page).</summary>
+    public double TopStart { get; init; } = 770;
+    /// <summary>More text printed on every page, as (text, x, y) for a page number: e.g. what a browser prints around a page.</summary>
+    public Func<int, IEnumerable<(string Text, double X, double Y)>>? Furniture { get; init; }
 }
 
 /// <summary>
@@ -27,7 +31,7 @@ public sealed record PdfStyle
 /// </summary>
 public sealed class PdfComposer
 {
-    private const double Margin = 56, Gutter = 20, TopStart = 770, Bottom = 70, PageWidth = 595;
+    private const double Margin = 56, Gutter = 20, Bottom = 70, PageWidth = 595;
     private readonly PdfStyle _style;
     private readonly PdfDocumentBuilder _builder = new();
     private readonly PdfDocumentBuilder.AddedFont _regular, _bold, _small;
@@ -35,7 +39,9 @@ public sealed class PdfComposer
     private int _column;
     private double _y;
     /// <summary>Where columns start on the current page: below the title on the first page.</summary>
-    private double _columnTop = TopStart;
+    private double _columnTop;
+
+    private double TopStart => _style.TopStart;
 
     public PdfComposer(PdfStyle? style = null)
     {
@@ -61,6 +67,8 @@ public sealed class PdfComposer
         _page = _builder.AddPage(PageSize.A4);
         _column = 0;
         _y = _columnTop = TopStart;
+        if (_style.Furniture is { } furniture)
+            foreach (var (text, x, y) in furniture(_builder.Pages.Count)) _page.AddText(text, 8, new PdfPoint(x, y), _small);
         var number = _builder.Pages.Count;
         if (_style.RunningHeader is { } header) _page.AddText(header, 8, new PdfPoint(Margin, 805), _small);
         if (_style.Footer is { } footer) _page.AddText(string.Format(footer, number), 8, new PdfPoint(290, 36), _small);

@@ -160,6 +160,47 @@ public sealed class PdfReaderTests : IDisposable
         for (var i = 1; i <= 70; i++) Assert.Single(System.Text.RegularExpressions.Regex.Matches(all, $@"\bParagraph {i} of"));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void A_page_printed_from_a_browser_loses_its_print_header_and_footer_and_gives_its_address(int pages)
+    {
+        const string url = "https://eng.lumenbank.example/posts/fast-merges";
+        // Like a browser's print to PDF: date and title above the page, address and "n/m" below, body close under them.
+        var pdf = new PdfComposer(new PdfStyle
+        {
+            RunningHeader = null, Footer = null, TopStart = 806,
+            Furniture = page => [("3/14/25, 9:05 AM", 24, 822), ("Faster Index Merges", 300, 822), (url, 24, 18), ($"{page}/{pages}", 560, 18)],
+        });
+        pdf.Info.Title = "Faster Index Merges";
+        pdf.Info.Creator = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36";
+        pdf.Info.Producer = "Skia/PDF m120";
+        pdf.Info.CreationDate = "D:20260301090500Z";
+        string[] parts = ["Why rebuilds were slow", "Incremental segments", "Results"];
+        string[] texts =
+        [
+            "Every night the whole index was rebuilt from scratch, although nine in ten notebooks had not changed.",
+            "A change stream marks edited notebooks and a streaming indexer writes small segments every five minutes.",
+            "The daily merge now finishes in 48 minutes, and edits are searchable within five minutes.",
+        ];
+        for (var p = 0; p < pages; p++)
+        {
+            if (p > 0) pdf.PageBreak();
+            pdf.Heading($"{p + 1} {parts[p]}").Paragraph(texts[p]).Paragraph("The on-call engineer checks merge lag and segment counts on the dashboard each morning.");
+        }
+
+        var s = ReadOne("printed.pdf", pdf.Build());
+
+        var text = AllText(s);
+        foreach (var furniture in new[] { "9:05", "Faster Index Merges", url, "/" + pages })
+            Assert.DoesNotContain(furniture, text);
+        Assert.Equal(parts.Take(pages).Select((p, i) => $"{i + 1} {p}"), s.Sections.Select(x => x.Heading));
+        Assert.All(s.Sections, x => Assert.Contains("The on-call engineer checks merge lag", x.Text));
+        Assert.Equal(url, s.SourceUrl);
+        Assert.Equal("lumenbank.example", s.Company);
+        Assert.Null(s.Year); // the print date is not the article's date
+    }
+
     [Fact]
     public void A_password_protected_pdf_is_rejected_with_one_line_and_the_other_files_are_read()
     {

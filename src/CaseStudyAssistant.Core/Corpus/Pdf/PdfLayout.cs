@@ -249,6 +249,17 @@ internal static partial class PdfLayout
 
     internal static bool IsPageNumber(string text) => PageNumber().IsMatch(text.Trim());
 
+    [GeneratedRegex(@"^\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}(,?\s+\d{1,2}:\d{2}(:\d{2})?(\s*[AaPp]\.?[Mm]\.?)?)?$")]
+    private static partial Regex DateStamp();
+
+    [GeneratedRegex(@"^(https?|file)://\S+$", RegexOptions.IgnoreCase)]
+    private static partial Regex Address();
+
+    /// <summary>What a printer puts around a page: a page number, a date stamp, an address.</summary>
+    internal static bool IsPrintFurniture(string text) => IsPageNumber(text) || DateStamp().IsMatch(text.Trim()) || Address().IsMatch(text.Trim());
+
+    internal static bool IsWebUrl(string text) => MarkdownBody.IsWebUrl(text.Trim()) && Address().IsMatch(text.Trim());
+
     private static bool EndsSentence(string text) => text.TrimEnd() is { Length: > 0 } t && t[^1] is '.' or '!' or '?' or ':' or ';' or '"' or '”' or ')' or ',';
 
     private static int WordCount(string text) => text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;

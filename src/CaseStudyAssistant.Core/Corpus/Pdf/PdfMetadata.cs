@@ -41,7 +41,8 @@ internal static partial class PdfMetadata
         {
             Title = Plausible(xmpTitle) ?? Plausible(info.Title),
             Company = Clean(company),
-            Year = YearOf(xmpDate) ?? YearOf(xmpCreated) ?? YearOf(info.CreationDate),
+            // A browser's "print to PDF" stamps the day it was printed, not the day the article appeared.
+            Year = YearOf(xmpDate) ?? (PrintedByBrowser(info.Creator, info.Producer) ? null : YearOf(xmpCreated) ?? YearOf(info.CreationDate)),
             Tags = tags,
         };
     }
@@ -74,6 +75,12 @@ internal static partial class PdfMetadata
         if (t is null || t.Length < 4 || t.Count(char.IsLetter) < 3 || Placeholder().IsMatch(t)) return null;
         return t;
     }
+
+    [GeneratedRegex(@"chrome|chromium|firefox|safari|mozilla|skia/pdf|webkit|wkhtmltopdf|electron", RegexOptions.IgnoreCase)]
+    private static partial Regex Browser();
+
+    internal static bool PrintedByBrowser(string? creator, string? producer) =>
+        Browser().IsMatch(creator ?? "") || Browser().IsMatch(producer ?? "");
 
     [GeneratedRegex(@"^(D:)?(?<y>\d{4})")]
     private static partial Regex DateYear();

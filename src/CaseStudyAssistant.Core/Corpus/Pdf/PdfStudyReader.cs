@@ -1,5 +1,6 @@
 using UglyToad.PdfPig;
 using UglyToad.PdfPig.Content;
+using UglyToad.PdfPig.Core;
 using UglyToad.PdfPig.DocumentLayoutAnalysis;
 using UglyToad.PdfPig.DocumentLayoutAnalysis.PageSegmenter;
 using UglyToad.PdfPig.DocumentLayoutAnalysis.ReadingOrderDetector;
@@ -57,8 +58,7 @@ internal static class PdfStudyReader
             var blocks = words.Count == 0 ? [] : UnsupervisedReadingOrderDetector.Instance.Get(DocstrumBoundingBoxes.Instance.GetBlocks(words)).ToList();
             // Only a compact copy of each block is kept (letters are many); margin blocks keep their source for the
             // header and footer classifier.
-            pages.Add(new PdfPageLayout(number, page.Width, page.Height,
-                blocks.Select(b => PdfBlock.From(b, PdfPageLayout.InMargin(b, page.Height))).ToList()));
+            pages.Add(new PdfPageLayout(number, page.Width, page.Height, blocks.Select(b => PdfBlock.From(b, page.Height)).ToList()));
         }
 
         if (letters == 0)
@@ -68,28 +68,65 @@ internal static class PdfStudyReader
         if (unreadable > letters * 0.3)
             throw new CorpusFormatException("text layer is unreadable (its fonts have no character map); OCR it first (e.g. ocrmypdf --force-ocr)");
 
-        RemoveDecorations(pages);
         var info = PdfMetadata.Read(document);
+        var printedFrom = RemoveDecorations(pages, info.Title);
         var layout = PdfLayout.Build(pages);
         if (layout.Sections.Count == 0)
             throw new CorpusFormatException("no extractable text besides running headers and page numbers; OCR it first if it is a scan");
-        var detected = info with { Title = info.Title ?? layout.Title };
+        // A page printed from a browser names its address in the margin: that is its source, and its site the company.
+        var detected = info with
+        {
+            Title = info.Title ?? layout.Title,
+            SourceUrl = info.SourceUrl ?? printedFrom,
+            Company = info.Company ?? Html.PageMetadata.RegistrableDomain(printedFrom),
+        };
         return new DocumentContent(detected, layout.Sections, pages.Count);
     }
 
     /// <summary>
-    /// Drops running headers, footers and page numbers: the blocks PdfPig's decoration classifier finds repeated across
-    /// pages, and bare page numbers, as long as they sit in the top or bottom margin (body text never goes).
+    /// Drops running headers, footers and page numbers from the top and bottom margins (body text never goes): blocks
+    /// PdfPig's decoration classifier finds repeated across pages (numbers aside, so "Page 3" matches "Page 4"); lines
+    /// that recur word for word at the same height on several pages; and, in a one-page document too, bare page numbers
+    /// ("3", "2/5"), date stamps, addresses and the title, as a browser prints them around a saved page.
+    /// Returns the web address printed in a margin (a browser prints the page's URL there), if any.
     /// </summary>
-    private static void RemoveDecorations(List<PdfPageLayout> pages)
+    private static string? RemoveDecorations(List<PdfPageLayout> pages, string? title)
     {
         var margins = pages.Select(p => (IReadOnlyList<TextBlock>)p.Blocks.Select(b => b.MarginSource).OfType<TextBlock>().ToList()).ToList();
-        var repeated = pages.Count >= 2 && margins.Any(m => m.Count > 0)
+        var repeatedBlocks = pages.Count >= 2 && margins.Any(m => m.Count > 0)
             ? DecorationTextBlockClassifier.Get(margins).SelectMany(d => d).ToHashSet()
             : [];
+        var pagesWithLine = pages
+            .SelectMany(p => p.Blocks.SelectMany(b => b.Lines).Where(l => l.InMargin).Select(l => (p.Number, Key: RepeatKey(l))).Distinct())
+            .GroupBy(x => x.Key).ToDictionary(g => g.Key, g => g.Count());
+        var minRepeats = Math.Max(2, (int)Math.Ceiling(pages.Count * 0.3));
+
+        var url = pages.SelectMany(p => p.Blocks.SelectMany(b => b.Lines)).Where(l => l.InMargin)
+            .Select(l => PdfLayout.Clean(l.Text)).FirstOrDefault(PdfLayout.IsWebUrl);
+        bool IsFurniture(PdfTextLine line)
+        {
+            if (!line.InMargin) return false;
+            var text = PdfLayout.Clean(line.Text);
+            return PdfLayout.IsPrintFurniture(text) || pagesWithLine.GetValueOrDefault(RepeatKey(line)) >= minRepeats
+                || (title is not null && string.Equals(text, title, StringComparison.OrdinalIgnoreCase));
+        }
+
         foreach (var page in pages)
-            page.Blocks.RemoveAll(b => b.MarginSource is { } source && (repeated.Contains(source) || PdfLayout.IsPageNumber(b.Text)));
+        {
+            for (var i = page.Blocks.Count - 1; i >= 0; i--)
+            {
+                var block = page.Blocks[i];
+                if (block.MarginSource is { } source && repeatedBlocks.Contains(source) && block.Lines.Count <= 3) { page.Blocks.RemoveAt(i); continue; }
+                var kept = block.Lines.Where(l => !IsFurniture(l)).ToList();
+                if (kept.Count == 0) page.Blocks.RemoveAt(i);
+                else if (kept.Count < block.Lines.Count) page.Blocks[i] = block with { Lines = kept, Text = string.Join('\n', kept.Select(l => l.Text)) };
+            }
+        }
+        return url;
     }
+
+    /// <summary>A margin line's identity across pages: the same words at the same height.</summary>
+    private static string RepeatKey(PdfTextLine line) => $"{Math.Round(line.Bottom / 3)}|{PdfLayout.Clean(line.Text).ToLowerInvariant()}";
 
     private static bool IsUnreadable(char c) => c is '\uFFFD' || (c >= '\uE000' && c <= '\uF8FF') || (char.IsControl(c) && c is not ('\t' or '\n' or '\r'));
 
@@ -100,13 +137,13 @@ internal static class PdfStudyReader
 internal sealed record PdfPageLayout(int Number, double Width, double Height, List<PdfBlock> Blocks)
 {
     /// <summary>Running headers and footers live in roughly the top 10% and bottom 8% of a page.</summary>
-    public static bool InMargin(TextBlock b, double height) => b.BoundingBox.Bottom >= height * 0.90 || b.BoundingBox.Top <= height * 0.08;
+    public static bool InMargin(PdfRectangle box, double height) => box.Bottom >= height * 0.90 || box.Top <= height * 0.08;
 }
 
 /// <summary>A text block's lines with their font size and weight; <see cref="MarginSource"/> is set for blocks in a page margin.</summary>
 internal sealed record PdfBlock(string Text, IReadOnlyList<PdfTextLine> Lines, TextBlock? MarginSource)
 {
-    public static PdfBlock From(TextBlock block, bool inMargin)
+    public static PdfBlock From(TextBlock block, double pageHeight)
     {
         var lines = new List<PdfTextLine>(block.TextLines.Count);
         foreach (var line in block.TextLines)
@@ -114,9 +151,9 @@ internal sealed record PdfBlock(string Text, IReadOnlyList<PdfTextLine> Lines, T
             var letters = line.Words.SelectMany(w => w.Letters).Where(l => !string.IsNullOrWhiteSpace(l.Value)).ToList();
             if (letters.Count == 0) continue;
             var size = letters.GroupBy(l => Math.Round(l.PointSize * 2) / 2).MaxBy(g => g.Count())!.Key;
-            lines.Add(new PdfTextLine(line.Text, size, letters.Count(IsBold) * 2 > letters.Count));
+            lines.Add(new PdfTextLine(line.Text, size, letters.Count(IsBold) * 2 > letters.Count, PdfPageLayout.InMargin(line.BoundingBox, pageHeight), line.BoundingBox.Bottom));
         }
-        return new PdfBlock(block.Text, lines, inMargin ? block : null);
+        return new PdfBlock(block.Text, lines, PdfPageLayout.InMargin(block.BoundingBox, pageHeight) ? block : null);
     }
 
     private static bool IsBold(Letter l)
@@ -129,4 +166,5 @@ internal sealed record PdfBlock(string Text, IReadOnlyList<PdfTextLine> Lines, T
     }
 }
 
-internal sealed record PdfTextLine(string Text, double Size, bool Bold);
+/// <summary>A line of a block; <see cref="InMargin"/> when it lies in the top or bottom margin of its page.</summary>
+internal sealed record PdfTextLine(string Text, double Size, bool Bold, bool InMargin, double Bottom);
