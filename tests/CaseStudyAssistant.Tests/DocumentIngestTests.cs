@@ -1,7 +1,9 @@
 using System.Text.Json;
 using CaseStudyAssistant.Answering;
+using CaseStudyAssistant.Corpus;
 using CaseStudyAssistant.DocumentFixtures;
 using CaseStudyAssistant.Indexing;
+using CaseStudyAssistant.Retrieval;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
@@ -95,6 +97,43 @@ public sealed class DocumentIngestTests(ITestOutputHelper output) : IDisposable
         var answer = await sp.GetRequiredService<Assistant>().AskAsync("How did hedged requests change the checkout's tail latency?");
         Assert.Equal(DocumentSet.LatencyBudget, answer.Citations[0].DocId);
         Assert.Equal(2, answer.Citations[0].Page);
+    }
+
+    [Fact]
+    public async Task A_language_model_answer_cites_the_page_of_the_pdf_passage_it_was_given()
+    {
+        await using var rig = await LlmRig.StartAsync();
+        File.WriteAllBytes(Path.Combine(rig.Corpus, "latency-budget.pdf"), DocumentSet.LatencyBudgetPdf());
+        await rig.Services.GetRequiredService<Ingestor>().IngestAsync([rig.Corpus], rebuild: false);
+        rig.Server.When(PromptFiles.IsAnswer, FakeModel.QuoteSourceOne);
+
+        var answer = await rig.Assistant.AskAsync("How did hedged requests to the tax service change the checkout's tail latency?");
+
+        Assert.Equal(AnswerModes.Llm, answer.Mode);
+        var c = Assert.Single(answer.Citations);
+        Assert.Equal(("latency-budget", 2), (c.DocId, c.Page ?? 0));
+        Assert.Contains(" — p. 2", c.SourceLine);
+    }
+
+    [Fact]
+    public void The_page_of_a_chunk_is_the_page_of_the_section_part_holding_its_text()
+    {
+        var study = new StudyRecord
+        {
+            Id = "paper", Title = "Paper", Company = "Acme",
+            Sections =
+            [
+                new StudySection("2 Method", "The first part of the method runs on page four. It reads the input.") { Page = 4 },
+                new StudySection("2 Method", "The method goes on\non page five, where it writes the output.") { Page = 5 },
+                new StudySection("3 Results", "Latency fell by half.") { Page = 5 },
+            ],
+        };
+        ChunkRecord Chunk(string heading, string text) => new("paper#0", "paper", 0, heading, text);
+
+        Assert.Equal(4, Answering.SectionPages.PageOf(study, Chunk("2 Method", "It reads the input.")));
+        Assert.Equal(5, Answering.SectionPages.PageOf(study, Chunk("2 Method", "The method goes on on page five, where it writes the output.")));
+        Assert.Equal(5, Answering.SectionPages.PageOf(study, Chunk("3 Results", "Latency fell by half.")));
+        Assert.Null(Answering.SectionPages.PageOf(study with { Sections = [new StudySection("2 Method", "A note has no pages.")] }, Chunk("2 Method", "A note has no pages.")));
     }
 
     [Fact]
