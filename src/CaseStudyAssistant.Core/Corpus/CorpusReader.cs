@@ -52,7 +52,39 @@ public sealed class CorpusReader
             }
         }
 
-        // A sidecar or a catalog row for the same document overrides what was detected; a row used that way is no study of its own.
+        var (ordered, consumed) = ResolveDocuments(entries, unchanged, rejected, ref stats);
+
+        var studies = new List<CaseStudy>();
+        var firstSeen = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var study in ordered)
+        {
+            if (consumed.Contains(study.SourcePath)) continue;
+            if (firstSeen.TryGetValue(study.Id, out var other))
+            {
+                // A full note is richer than a one-line catalog row with the same id: keep the note.
+                var index = studies.FindIndex(s => s.Id == study.Id);
+                if (IsCatalogRow(other) && !IsCatalogRow(study.SourcePath))
+                {
+                    rejected.Add(new(other, $"duplicate id '{study.Id}': also used by {study.SourcePath} (the note is kept)"));
+                    studies[index] = study;
+                    firstSeen[study.Id] = study.SourcePath;
+                }
+                else rejected.Add(new(study.SourcePath, $"duplicate id '{study.Id}': also used by {other}"));
+                continue;
+            }
+            firstSeen[study.Id] = study.SourcePath;
+            studies.Add(study);
+        }
+        return new CorpusReadResult(studies, rejected) { Documents = stats };
+    }
+
+    /// <summary>
+    /// Saved documents take their place among the other studies: a sidecar or a catalog row for the same document
+    /// overrides what was detected, and a row used that way (returned in <c>Consumed</c>) is no study of its own.
+    /// </summary>
+    private static (List<CaseStudy> Ordered, HashSet<string> Consumed) ResolveDocuments(
+        List<(CaseStudy? Study, DocumentDraft? Draft)> entries, Func<string, string, string, bool>? unchanged, List<RejectedFile> rejected, ref DocumentStats stats)
+    {
         var resolver = new DocumentResolver(entries.Select(e => e.Study).OfType<CaseStudy>().Where(s => IsCatalogRow(s.SourcePath)));
         var consumed = new HashSet<string>(StringComparer.Ordinal);
         var ordered = new List<CaseStudy>(entries.Count);
@@ -78,28 +110,7 @@ public sealed class CorpusReader
             ordered.Add(resolved);
         }
 
-        var studies = new List<CaseStudy>();
-        var firstSeen = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var study in ordered)
-        {
-            if (consumed.Contains(study.SourcePath)) continue;
-            if (firstSeen.TryGetValue(study.Id, out var other))
-            {
-                // A full note is richer than a one-line catalog row with the same id: keep the note.
-                var index = studies.FindIndex(s => s.Id == study.Id);
-                if (IsCatalogRow(other) && !IsCatalogRow(study.SourcePath))
-                {
-                    rejected.Add(new(other, $"duplicate id '{study.Id}': also used by {study.SourcePath} (the note is kept)"));
-                    studies[index] = study;
-                    firstSeen[study.Id] = study.SourcePath;
-                }
-                else rejected.Add(new(study.SourcePath, $"duplicate id '{study.Id}': also used by {other}"));
-                continue;
-            }
-            firstSeen[study.Id] = study.SourcePath;
-            studies.Add(study);
-        }
-        return new CorpusReadResult(studies, rejected) { Documents = stats };
+        return (ordered, consumed);
     }
 
     /// <summary>The file part of a source path: catalog rows are "file.csv:line".</summary>
