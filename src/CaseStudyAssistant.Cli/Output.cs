@@ -54,6 +54,7 @@ public static class Output
         chunks = r.Chunks, chunksEmbedded = r.ChunksEmbedded, chunksFromCache = r.ChunksFromCache, chunksOverWindow = r.ChunksOverWindow,
         embeddingModel = r.Model?.Name, embeddingDimensions = r.Model?.Dimensions,
         embedSeconds = Math.Round(r.EmbedSeconds, 3), seconds = Math.Round(r.Seconds, 3),
+        documents = new { pdfFiles = r.Documents.PdfFiles, pdfPages = r.Documents.PdfPages, pdfSeconds = Math.Round(r.Documents.PdfSeconds, 3), htmlFiles = r.Documents.HtmlFiles, htmlSeconds = Math.Round(r.Documents.HtmlSeconds, 3) },
     };
 
     private static void PrintExplain(Answer a)

@@ -278,7 +278,9 @@ internal sealed class QdrantStudyIndex : IStudyIndex
         point.Payload["content_hash"] = u.Study.ContentHash;
         point.Payload["chunk_count"] = u.Chunks.Count;
         point.Payload["sections"] = u.Study.Sections
-            .Select(s => (Value)new Dictionary<string, Value> { ["heading"] = s.Heading, ["text"] = s.Text }).ToArray();
+            .Select(s => (Value)(s.Page is { } page
+                ? new Dictionary<string, Value> { ["heading"] = s.Heading, ["text"] = s.Text, ["page"] = page }
+                : new Dictionary<string, Value> { ["heading"] = s.Heading, ["text"] = s.Text })).ToArray();
         AddStudyFields(point, u.Study);
         return point;
     }
@@ -370,7 +372,10 @@ internal sealed class QdrantStudyIndex : IStudyIndex
         ContentHash = Text(p, "content_hash") ?? "",
         ChunkCount = p.TryGetValue("chunk_count", out var cc) && Int(cc) is { } count ? (int)count : 0,
         Sections = List(p, "sections").Where(s => s.KindCase == Value.KindOneofCase.StructValue)
-            .Select(s => new StudySection(Text(s.StructValue.Fields, "heading") ?? "", Text(s.StructValue.Fields, "text") ?? "")).ToList(),
+            .Select(s => new StudySection(Text(s.StructValue.Fields, "heading") ?? "", Text(s.StructValue.Fields, "text") ?? "")
+            {
+                Page = s.StructValue.Fields.TryGetValue("page", out var page) && page.KindCase == Value.KindOneofCase.IntegerValue ? (int)page.IntegerValue : null,
+            }).ToList(),
     };
 
     private static string PointKey(PointId id) => id.HasUuid ? id.Uuid : id.Num.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -391,6 +391,22 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         var again = await Ingest(next, Corpus);
         Assert.Equal((0, 0, 8, 0), (again.Added, again.Updated, again.Unchanged, again.Removed));
     }
+
+    [StoreFact]
+    public async Task A_pdfs_pages_are_stored_with_its_sections_and_its_citations_carry_them()
+    {
+        ConformanceCorpus.Write(Dir);
+        File.WriteAllBytes(Path.Combine(Corpus, "latency.pdf"), DocumentFixtures.DocumentSet.LatencyBudgetPdf());
+        using var sp = Build();
+        await Ingest(sp, Corpus);
+
+        using var fresh = Build(); // what was stored, read back by a new instance
+        var study = await fresh.GetRequiredService<IStudyIndex>().GetStudyAsync("latency");
+        Assert.NotNull(study);
+        Assert.Equal([("Page 1", 1), ("Page 2", 2), ("Page 3", 3)], study.Sections.Select(x => (x.Heading, x.Page ?? 0)));
+        var answer = await fresh.GetRequiredService<Assistant>().AskAsync("How did hedged requests change the checkout's tail latency?");
+        Assert.Equal(("latency", 2), (answer.Citations[0].DocId, answer.Citations[0].Page ?? 0));
+    }
 }
 
 /// <summary>Passes everything to the real store and counts the writes.</summary>

@@ -42,13 +42,14 @@ public sealed partial class WebApiTests(WebFixture fixture)
         var citations = json.GetProperty("citations").EnumerateArray().ToList();
         Assert.NotEmpty(citations);
         foreach (var c in citations)
-            foreach (var key in new[] { "n", "docId", "title", "company", "year", "url", "passage" })
+            foreach (var key in new[] { "n", "docId", "title", "company", "year", "url", "page", "passage" })
                 Assert.True(c.TryGetProperty(key, out _), $"citation lacks '{key}': {c}");
         Assert.Equal(WebCorpus.AcmeFeed, citations[0].GetProperty("docId").GetString());
         Assert.Equal("Acme", citations[0].GetProperty("company").GetString());
         Assert.Equal(2023, citations[0].GetProperty("year").GetInt32());
         Assert.Equal("https://acme.example/feed", citations[0].GetProperty("url").GetString());
         Assert.False(string.IsNullOrWhiteSpace(citations[0].GetProperty("passage").GetString()));
+        Assert.Equal(JsonValueKind.Null, citations[0].GetProperty("page").ValueKind); // a note has no pages
 
         var answer = json.GetProperty("answer").GetString()!;
         var numbers = citations.Select(c => c.GetProperty("n").GetInt32()).ToHashSet();

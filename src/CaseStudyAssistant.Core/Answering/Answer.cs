@@ -1,9 +1,9 @@
 namespace CaseStudyAssistant.Answering;
 
-/// <summary>A numbered source that the answer text cites as <c>[n]</c>.</summary>
-public sealed record Citation(int N, string DocId, string Title, string Company, int? Year, string? Url, string ChunkId, string Heading, string? Passage = null)
+/// <summary>A numbered source that the answer text cites as <c>[n]</c>; <see cref="Page"/> is the PDF page of the passage.</summary>
+public sealed record Citation(int N, string DocId, string Title, string Company, int? Year, string? Url, string ChunkId, string Heading, string? Passage = null, int? Page = null)
 {
-    public string SourceLine => $"[{N}] {Title} — {Company}{(Year is { } y ? $", {y}" : "")}{(Url is null ? "" : $" — {Url}")}";
+    public string SourceLine => $"[{N}] {Title} — {Company}{(Year is { } y ? $", {y}" : "")}{(Page is { } p ? $" — p. {p}" : "")}{(Url is null ? "" : $" — {Url}")}";
 }
 
 public sealed record RetrievedSource(string DocId, string ChunkId, string Heading, double Score, int? SparseRank, int? DenseRank, int? StudyRank, IReadOnlyList<string> MatchedTerms);

@@ -90,7 +90,7 @@ public sealed partial class ExtractiveAnswerer(AnsweringOptions options, Embedde
             var n = citations.Count + 1;
             var best = group[0].Chunk;
             citations.Add(new Citation(n, study.Id, study.Title, study.Company, study.Year, study.SourceUrl, best.Id, best.Heading,
-                string.Join(" ", picked.OrderBy(c => c.Order).Select(c => Clean(c.Sentence)))));
+                string.Join(" ", picked.OrderBy(c => c.Order).Select(c => Clean(c.Sentence))), SectionPages.PageOf(study, best)));
             if (text.Length > 0) text.Append("\n\n");
             text.Append($"{study.Company} — {study.Title}{(study.Year is { } y ? $" ({y})" : "")}:");
             foreach (var c in picked.OrderBy(c => c.Order)) text.Append($"\n- {Clean(c.Sentence)} [{n}]");

@@ -126,7 +126,8 @@ public sealed class LlmAnswerGenerator(
                 cost = budget;
             }
             var first = group.First().Chunk;
-            sources.Add(new ContextSource(new Citation(sources.Count + 1, study.Id, study.Title, study.Company, study.Year, study.SourceUrl, first.Id, first.Heading, text), text));
+            sources.Add(new ContextSource(new Citation(sources.Count + 1, study.Id, study.Title, study.Company, study.Year, study.SourceUrl, first.Id, first.Heading, text,
+                SectionPages.PageOf(study, first)), text));
             used += cost;
         }
         return sources;

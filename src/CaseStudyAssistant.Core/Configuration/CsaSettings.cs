@@ -36,6 +36,9 @@ public sealed class CorpusSettings
 {
     /// <summary>The project's own corpus folder; found next to the solution when not set.</summary>
     public string? Path { get; set; }
+
+    /// <summary>Saved PDFs and web pages larger than this are rejected rather than read.</summary>
+    public double MaxDocumentMegabytes { get; set; } = 50;
 }
 
 public sealed class EmbeddingSettings

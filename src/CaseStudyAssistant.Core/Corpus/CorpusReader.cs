@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using CaseStudyAssistant.Corpus.Documents;
 
 namespace CaseStudyAssistant.Corpus;
 
@@ -15,6 +16,9 @@ public sealed class CorpusReader
     /// <summary>Catalog CSVs hold thousands of rows, so they get a larger allowance.</summary>
     public long MaxCatalogBytes { get; init; } = 64L * 1024 * 1024;
 
+    /// <summary>Saved papers and web pages (PDF, HTML) larger than this are rejected (setting Corpus:MaxDocumentMegabytes).</summary>
+    public long MaxDocumentBytes { get; init; } = 50L * 1024 * 1024;
+
     private static readonly HashSet<string> NonStudyFiles = new(StringComparer.OrdinalIgnoreCase)
     {
         "README.md", "INDEX.md", "LICENSE.md", "CHANGELOG.md", "CONTRIBUTING.md", "CODE_OF_CONDUCT.md",
@@ -22,12 +26,16 @@ public sealed class CorpusReader
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    public CorpusReadResult Read(IEnumerable<string> folders)
+    /// <param name="unchanged">
+    /// Optional: (id, content hash, source path) → the index already holds exactly this version. A saved PDF for which it
+    /// says yes is not read again; its study comes back without sections, to be counted as unchanged.
+    /// </param>
+    public CorpusReadResult Read(IEnumerable<string> folders, Func<string, string, string, bool>? unchanged = null)
     {
-        var studies = new List<CaseStudy>();
+        // Notes and catalog rows in file order; a saved document holds its place until catalog rows can be matched to it.
+        var entries = new List<(CaseStudy? Study, DocumentDraft? Draft)>();
         var rejected = new List<RejectedFile>();
-        var firstSeen = new Dictionary<string, string>(StringComparer.Ordinal);
-
+        var stats = DocumentStats.None;
         foreach (var folder in folders)
         {
             if (!Directory.Exists(folder))
@@ -36,29 +44,73 @@ public sealed class CorpusReader
             {
                 var relative = Path.GetRelativePath(folder, file);
                 var display = Path.Combine(folder, relative);
-                var result = ReadFile(file, relative, display);
+                var result = ReadEntry(file, relative, display, extract: unchanged is null, out var draft);
                 rejected.AddRange(result.Rejected);
-                foreach (var study in result.Studies)
-                {
-                    if (firstSeen.TryGetValue(study.Id, out var other))
-                    {
-                        // A full note is richer than a one-line catalog row with the same id: keep the note.
-                        var index = studies.FindIndex(s => s.Id == study.Id);
-                        if (IsCatalogRow(other) && !IsCatalogRow(study.SourcePath))
-                        {
-                            rejected.Add(new(other, $"duplicate id '{study.Id}': also used by {study.SourcePath} (the note is kept)"));
-                            studies[index] = study;
-                            firstSeen[study.Id] = study.SourcePath;
-                        }
-                        else rejected.Add(new(study.SourcePath, $"duplicate id '{study.Id}': also used by {other}"));
-                        continue;
-                    }
-                    firstSeen[study.Id] = study.SourcePath;
-                    studies.Add(study);
-                }
+                stats = stats.Add(result.Documents);
+                if (draft is not null) entries.Add((null, draft));
+                else entries.AddRange(result.Studies.Select(s => ((CaseStudy?)s, (DocumentDraft?)null)));
             }
         }
-        return new CorpusReadResult(studies, rejected);
+
+        var (ordered, consumed) = ResolveDocuments(entries, unchanged, rejected, ref stats);
+
+        var studies = new List<CaseStudy>();
+        var firstSeen = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var study in ordered)
+        {
+            if (consumed.Contains(study.SourcePath)) continue;
+            if (firstSeen.TryGetValue(study.Id, out var other))
+            {
+                // A full note is richer than a one-line catalog row with the same id: keep the note.
+                var index = studies.FindIndex(s => s.Id == study.Id);
+                if (IsCatalogRow(other) && !IsCatalogRow(study.SourcePath))
+                {
+                    rejected.Add(new(other, $"duplicate id '{study.Id}': also used by {study.SourcePath} (the note is kept)"));
+                    studies[index] = study;
+                    firstSeen[study.Id] = study.SourcePath;
+                }
+                else rejected.Add(new(study.SourcePath, $"duplicate id '{study.Id}': also used by {other}"));
+                continue;
+            }
+            firstSeen[study.Id] = study.SourcePath;
+            studies.Add(study);
+        }
+        return new CorpusReadResult(studies, rejected) { Documents = stats };
+    }
+
+    /// <summary>
+    /// Saved documents take their place among the other studies: a sidecar or a catalog row for the same document
+    /// overrides what was detected, and a row used that way (returned in <c>Consumed</c>) is no study of its own.
+    /// </summary>
+    private static (List<CaseStudy> Ordered, HashSet<string> Consumed) ResolveDocuments(
+        List<(CaseStudy? Study, DocumentDraft? Draft)> entries, Func<string, string, string, bool>? unchanged, List<RejectedFile> rejected, ref DocumentStats stats)
+    {
+        var resolver = new DocumentResolver(entries.Select(e => e.Study).OfType<CaseStudy>().Where(s => IsCatalogRow(s.SourcePath)));
+        var consumed = new HashSet<string>(StringComparer.Ordinal);
+        var ordered = new List<CaseStudy>(entries.Count);
+        foreach (var (study, draft) in entries)
+        {
+            if (draft is null) { ordered.Add(study!); continue; }
+            if (draft.Content is null)
+            {
+                var (id, hash, matched) = resolver.Identify(draft);
+                if (matched is not null) consumed.Add(matched.SourcePath);
+                if (unchanged!(id, hash, draft.DisplayPath))
+                {
+                    ordered.Add(new CaseStudy { Id = id, Title = id, Company = CaseStudy.UnknownCompany, SourcePath = draft.DisplayPath, ContentHash = hash, TextNotRead = true });
+                    continue;
+                }
+                var extracted = ReadDocumentText(draft, rejected, ref stats);
+                if (extracted is null) continue;
+                ordered.Add(resolver.Resolve(extracted).Study);
+                continue;
+            }
+            var (resolved, row) = resolver.Resolve(draft);
+            if (row is not null) consumed.Add(row.SourcePath);
+            ordered.Add(resolved);
+        }
+
+        return (ordered, consumed);
     }
 
     /// <summary>The file part of a source path: catalog rows are "file.csv:line".</summary>
@@ -70,7 +122,7 @@ public sealed class CorpusReader
 
     private static bool IsCatalogRow(string sourcePath) => FileOf(sourcePath) != sourcePath;
 
-    /// <summary>Markdown and CSV files, in a stable order, skipping hidden folders and README-like files.</summary>
+    /// <summary>Markdown, CSV, PDF and HTML files, in a stable order, skipping hidden folders and README-like files.</summary>
     public static IEnumerable<string> EnumerateFiles(string folder)
     {
         var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System, IgnoreInaccessible = true };
@@ -82,13 +134,40 @@ public sealed class CorpusReader
     private static bool IsStudyFile(string path)
     {
         var ext = Path.GetExtension(path).ToLowerInvariant();
-        return ext is ".md" or ".markdown" or ".csv" && !NonStudyFiles.Contains(Path.GetFileName(path));
+        return (ext is ".md" or ".markdown" or ".csv" || DocumentFile.IsDocument(path)) && !NonStudyFiles.Contains(Path.GetFileName(path));
     }
 
+    /// <summary>One file on its own: a document gets its sidecar's metadata but no catalog row's.</summary>
     public CorpusReadResult ReadFile(string path, string relativePath, string displayPath)
+    {
+        var result = ReadEntry(path, relativePath, displayPath, extract: true, out var draft);
+        return draft is null ? result : result with { Studies = [new DocumentResolver([]).Resolve(draft).Study] };
+    }
+
+    private static DocumentDraft? ReadDocumentText(DocumentDraft draft, List<RejectedFile> rejected, ref DocumentStats stats)
     {
         try
         {
+            var extracted = DocumentFile.Extract(draft, null, out var read);
+            stats = stats.Add(read);
+            return extracted;
+        }
+        catch (CorpusFormatException e) { rejected.Add(new(draft.DisplayPath, e.Message)); }
+        catch (IOException e) { rejected.Add(new(draft.DisplayPath, $"cannot be read: {e.Message}")); }
+        catch (UnauthorizedAccessException) { rejected.Add(new(draft.DisplayPath, "cannot be read: permission denied")); }
+        return null;
+    }
+
+    private CorpusReadResult ReadEntry(string path, string relativePath, string displayPath, bool extract, out DocumentDraft? draft)
+    {
+        draft = null;
+        try
+        {
+            if (DocumentFile.IsDocument(path))
+            {
+                draft = DocumentFile.Read(path, relativePath, displayPath, MaxDocumentBytes, extract, out var stats);
+                return new([], []) { Documents = stats };
+            }
             var isCsv = Path.GetExtension(path).Equals(".csv", StringComparison.OrdinalIgnoreCase);
             var text = ReadText(path, isCsv ? MaxCatalogBytes : MaxFileBytes, out var bytes);
             if (isCsv) return CsvCatalogReader.Read(text, displayPath);
@@ -107,6 +186,7 @@ public sealed class CorpusReader
         if (length > maxBytes)
             throw new CorpusFormatException($"file is {FormatSize(length)}, over the {FormatSize(maxBytes)} limit for one study");
         bytes = File.ReadAllBytes(path);
+        if (ContentSniffer.IsPdf(bytes)) throw new CorpusFormatException($"file is a PDF, not {(Path.GetExtension(path).Equals(".csv", StringComparison.OrdinalIgnoreCase) ? "CSV" : "markdown")}; rename it to .pdf");
         if (Array.IndexOf(bytes, (byte)0) >= 0) throw new CorpusFormatException("file is binary (contains NUL bytes), not text");
         string text;
         try { text = StrictUtf8.GetString(bytes); }

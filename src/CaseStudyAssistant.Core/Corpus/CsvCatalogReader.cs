@@ -66,6 +66,7 @@ public static class CsvCatalogReader
                     SourceUrl = url,
                     Sections = [new StudySection(MarkdownBody.LeadHeading, sectionText)],
                     SourcePath = where,
+                    CatalogFile = Field("file") ?? Field("file_name") ?? Field("filename"),
                     ContentHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(row.Raw))),
                 });
             }

@@ -9,4 +9,8 @@ public sealed record RejectedFile(string Path, string Problem)
 /// <summary>Thrown by a parser for input it cannot accept; the message names the problem.</summary>
 public sealed class CorpusFormatException(string message) : Exception(message);
 
-public sealed record CorpusReadResult(IReadOnlyList<CaseStudy> Studies, IReadOnlyList<RejectedFile> Rejected);
+public sealed record CorpusReadResult(IReadOnlyList<CaseStudy> Studies, IReadOnlyList<RejectedFile> Rejected)
+{
+    /// <summary>How many PDFs and web pages were read and how long that took.</summary>
+    public Documents.DocumentStats Documents { get; init; } = Corpus.Documents.DocumentStats.None;
+}

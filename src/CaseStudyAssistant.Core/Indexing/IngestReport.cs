@@ -1,4 +1,5 @@
 using CaseStudyAssistant.Corpus;
+using CaseStudyAssistant.Corpus.Documents;
 
 namespace CaseStudyAssistant.Indexing;
 
@@ -6,6 +7,9 @@ public sealed record IngestReport(
     int Added, int Updated, int Unchanged, int Removed, int Chunks, double Seconds,
     IReadOnlyList<RejectedFile> Rejected, string IndexLocation, bool Rebuilt)
 {
+    /// <summary>The PDFs and web pages read, and the time spent extracting their text.</summary>
+    public DocumentStats Documents { get; init; } = DocumentStats.None;
+
     public bool HasRejections => Rejected.Count > 0;
     public int Studies => Added + Updated + Unchanged;
     public EmbeddingModelInfo? Model { get; init; }

@@ -23,13 +23,15 @@ public sealed class Ingestor(
     {
         var clock = Stopwatch.StartNew();
         progress?.Report(new("Reading corpus", 0, 1));
-        var read = reader.Read(folders);
         var state = rebuild ? IndexState.Empty : await index.GetStateAsync(ct);
         var model = await embedder.ModelAsync(ct);
         if (!state.IsEmpty) IndexCompatibility.Check(state.Model, model, index.Location);
 
         var pipeline = PipelineVersion(model);
         var reencodeAll = state.PipelineVersion != pipeline;
+        // A saved PDF that the index holds in this exact version is not read again.
+        var read = reader.Read(folders, reencodeAll ? null
+            : (id, hash, path) => state.Studies.TryGetValue(id, out var s) && s.ContentHash == hash && s.SourcePath == path);
         var rejectedPaths = read.Rejected.Select(r => r.Path).ToHashSet(StringComparer.Ordinal);
         bool WasRejected(string sourcePath) => rejectedPaths.Contains(sourcePath) || rejectedPaths.Contains(CorpusReader.FileOf(sourcePath));
 
@@ -37,6 +39,7 @@ public sealed class Ingestor(
         int added = 0, updated = 0, unchanged = 0;
         foreach (var study in read.Studies)
         {
+            if (study.TextNotRead) { unchanged++; continue; }
             if (!state.Studies.TryGetValue(study.Id, out var stored)) { added++; toWrite.Add(study); }
             else if (reencodeAll || stored.ContentHash != study.ContentHash || stored.SourcePath != study.SourcePath) { updated++; toWrite.Add(study); }
             else unchanged++;
@@ -73,6 +76,7 @@ public sealed class Ingestor(
             Model = model, ChunksEmbedded = embedded, ChunksFromCache = texts.Count - embedded,
             ChunksOverWindow = chunked.Sum(p => p.Chunks.Count(c => c.OverWindow)), EmbedSeconds = embedSeconds,
             EmbeddingTokens = embedder.Window is { } window ? texts.Sum(t => (long)window.CountTokens(t) + 2) : 0,
+            Documents = read.Documents,
         };
     }
 

@@ -19,7 +19,7 @@ public static class Json
     /// <summary>One line per value: for Server-Sent Events, where a newline ends a data line.</summary>
     public static readonly JsonSerializerOptions Compact = new(Options) { WriteIndented = false };
 
-    public static object Citation(Citation c) => new { n = c.N, docId = c.DocId, title = c.Title, company = c.Company, year = c.Year, url = c.Url, chunkId = c.ChunkId, heading = c.Heading, passage = c.Passage };
+    public static object Citation(Citation c) => new { n = c.N, docId = c.DocId, title = c.Title, company = c.Company, year = c.Year, url = c.Url, chunkId = c.ChunkId, heading = c.Heading, page = c.Page, passage = c.Passage };
 
     public static object Answer(Answer a) => new
     {
@@ -50,6 +50,6 @@ public static class Json
     public static object StudyDetail(StudyRecord s) => new
     {
         id = s.Id, title = s.Title, company = s.Company, industry = s.Industry, category = s.Category, year = s.Year, tags = s.Tags, url = s.SourceUrl,
-        sourcePath = s.SourcePath, chunks = s.ChunkCount, sections = s.Sections.Select(x => new { heading = x.Heading, text = x.Text }),
+        sourcePath = s.SourcePath, chunks = s.ChunkCount, sections = s.Sections.Select(x => new { heading = x.Heading, page = x.Page, text = x.Text }),
     };
 }

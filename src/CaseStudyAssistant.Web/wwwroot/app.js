@@ -67,7 +67,7 @@ function renderSources(list, onlyCited) {
     const link = s.url ? el("a", { href: s.url, target: "_blank", rel: "noopener noreferrer", textContent: "Read the original article" }) : "";
     const card = el("div", { className: "card", id: `source-${s.n}`, tabIndex: -1 },
       el("h3", { textContent: `[${s.n}] ${s.title}` }),
-      el("div", { className: "meta", textContent: `${s.company}${s.year ? " · " + s.year : ""} · ${s.heading}` }),
+      el("div", { className: "meta", textContent: `${s.company}${s.year ? " · " + s.year : ""}${s.page ? " · p. " + s.page : ""} · ${s.heading}` }),
       s.passage ? el("blockquote", { textContent: s.passage.length > 700 ? s.passage.slice(0, 700) + "…" : s.passage }) : "",
       link);
     box.append(card);
@@ -156,7 +156,7 @@ async function practice() {
       el("ol", {}, ...item.followUps.map((f) => el("li", { textContent: f }))),
       el("details", {}, el("summary", { textContent: "What a strong answer covers" }),
         el("ul", {}, ...item.strongAnswerCovers.map((p) => el("li", { textContent: p })))),
-      c && c.url ? el("a", { href: c.url, target: "_blank", rel: "noopener noreferrer", textContent: `Source: ${c.title} — ${c.company}, ${c.year}` }) : ""));
+      c && c.url ? el("a", { href: c.url, target: "_blank", rel: "noopener noreferrer", textContent: `Source: ${c.title} — ${c.company}${c.year ? ", " + c.year : ""}${c.page ? " — p. " + c.page : ""}` }) : ""));
   });
 }
 
