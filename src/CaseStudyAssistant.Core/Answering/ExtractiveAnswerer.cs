@@ -140,9 +140,12 @@ public sealed partial class ExtractiveAnswerer(AnsweringOptions options, Embedde
         var cited = citations.Select(c => c.DocId).ToHashSet(StringComparer.Ordinal);
         var studies = retrieval.Chunks.Select(c => c.Study).Where(s => cited.Contains(s.Id)).DistinctBy(s => s.Id).ToList();
         if (studies.Count == 0 || retrieval.TermWeights.Count == 0) return null;
-        var texts = studies.Select(s => TextAnalyzer.Instance.Analyze(ChunkContext.Metadata(s.Title, s.Company, s.Tags) + "\n"
-            + string.Join("\n", s.Sections.Select(x => x.Heading + "\n" + x.Text))).ToHashSet()).ToList();
-        var missing = retrieval.TermWeights.Where(kv => !texts.Any(t => t.Contains(kv.Key))).ToList();
+        // The stored whole-study term vector answers "does the study contain this term" without analysing it again.
+        var contains = studies.Select(s => s.Terms is { } terms
+            ? (Func<string, bool>)(t => terms.WeightOf(SparseEncoder.TermId(t)) > 0)
+            : TextAnalyzer.Instance.Analyze(ChunkContext.Metadata(s.Title, s.Company, s.Tags) + "\n"
+                + string.Join("\n", s.Sections.Select(x => x.Heading + "\n" + x.Text))).ToHashSet().Contains).ToList();
+        var missing = retrieval.TermWeights.Where(kv => !contains.Any(c => c(kv.Key))).ToList();
         var total = retrieval.TermWeights.Values.Sum();
         if (total <= 0 || missing.Sum(kv => kv.Value) / total < MissingShareForNotice) return null;
         var missingStems = missing.Select(kv => kv.Key).ToHashSet();

@@ -14,6 +14,12 @@ public sealed class EmbeddingCache
     private readonly string _path;
     private readonly Lock _gate = new();
     private bool _broken;
+    // Recently used vectors, so a busy server answering questions about the same studies does not go to the file for
+    // every sentence. Bounded: emptied when full (about 75 MB of 384-dimension vectors).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, float[]> _memory = new(StringComparer.Ordinal);
+    private const int MemoryEntries = 50_000;
+
+    private static string MemoryKey(string model, string text) => model + "\n" + Convert.ToBase64String(Key(text));
 
     public EmbeddingCache(string path) => _path = Path.GetFullPath(path);
 
@@ -47,7 +53,11 @@ public sealed class EmbeddingCache
     public float[]?[] Get(string model, IReadOnlyList<string> texts, int dimensions)
     {
         var found = new float[]?[texts.Count];
-        if (texts.Count == 0 || _broken || !File.Exists(_path)) return found;
+        var missing = new List<int>();
+        for (var i = 0; i < texts.Count; i++)
+            if (_memory.TryGetValue(MemoryKey(model, texts[i]), out var v) && v.Length == dimensions) found[i] = v;
+            else missing.Add(i);
+        if (missing.Count == 0 || _broken || !File.Exists(_path)) return found;
         try
         {
             lock (_gate)
@@ -57,7 +67,7 @@ public sealed class EmbeddingCache
                 cmd.CommandText = "SELECT vector FROM vectors WHERE model = $m AND hash = $h";
                 var m = cmd.Parameters.AddWithValue("$m", model);
                 var h = cmd.Parameters.Add("$h", SqliteType.Blob);
-                for (var i = 0; i < texts.Count; i++)
+                foreach (var i in missing)
                 {
                     h.Value = Key(texts[i]);
                     if (cmd.ExecuteScalar() is byte[] bytes && bytes.Length == dimensions * sizeof(float))
@@ -65,6 +75,7 @@ public sealed class EmbeddingCache
                         var v = new float[dimensions];
                         Buffer.BlockCopy(bytes, 0, v, 0, bytes.Length);
                         found[i] = v;
+                        Remember(model, texts[i], v);
                     }
                 }
             }
@@ -73,8 +84,15 @@ public sealed class EmbeddingCache
         return found;
     }
 
+    private void Remember(string model, string text, float[] vector)
+    {
+        if (_memory.Count >= MemoryEntries) _memory.Clear();
+        _memory[MemoryKey(model, text)] = vector;
+    }
+
     public void Put(string model, IReadOnlyList<(string Text, float[] Vector)> items)
     {
+        foreach (var (text, vector) in items) Remember(model, text, vector);
         if (items.Count == 0 || _broken) return;
         try
         {
