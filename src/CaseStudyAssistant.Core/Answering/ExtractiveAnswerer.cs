@@ -121,7 +121,7 @@ public sealed partial class ExtractiveAnswerer(AnsweringOptions options, Embedde
     /// <summary>Each candidate's cosine to the question, so selection weighs meaning, not just shared words.</summary>
     private async Task AddMeaningAsync(string question, List<Candidate> all, CancellationToken ct)
     {
-        if (embedder is null || all.Count == 0) return;
+        if (embedder is null || all.Count == 0 || options.MeaningWeight <= 0) return;
         var query = await embedder.EmbedQueryAsync(question, ct);
         var vectors = await embedder.EmbedPassagesAsync(all.Select(c => c.Sentence).ToList(), ct);
         for (var i = 0; i < all.Count; i++)
