@@ -54,7 +54,15 @@ public sealed class IndexReloadTests : IAsyncLifetime
 
         await RebuildWithOtherStudiesAsync();
 
-        var after = await client.GetAsync("/api/studies");
+        // The new generation loads in the background while requests are still answered from the old one.
+        HttpResponseMessage after = null!;
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        do
+        {
+            after = await client.GetAsync("/api/studies");
+            if ((await Ids(after)).Count == 1) break;
+            await Task.Delay(50);
+        } while (DateTime.UtcNow < deadline);
         Assert.Equal(["zed-quota-sharding"], await Ids(after));
         Assert.NotEqual(generationBefore, after.Headers.GetValues("X-Index-Generation").Single());
         var ready = JsonDocument.Parse(await client.GetStringAsync("/readyz")).RootElement;
@@ -76,6 +84,8 @@ public sealed class IndexReloadTests : IAsyncLifetime
             Assert.Equal(4, (await index.ListStudiesAsync(SearchFilter.None)).Count);
             Assert.NotNull(await index.GetStudyAsync(WebCorpus.AcmeFeed));
         }
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((await index.ListStudiesAsync(SearchFilter.None)).Count != 1 && DateTime.UtcNow < deadline) await Task.Delay(50);
         Assert.Equal(["zed-quota-sharding"], (await index.ListStudiesAsync(SearchFilter.None)).Select(s => s.Id));
         Assert.Null(await index.GetStudyAsync(WebCorpus.AcmeFeed));
     }

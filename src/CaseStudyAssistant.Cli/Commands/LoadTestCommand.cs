@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Net.Http.Json;
@@ -59,7 +60,22 @@ public static class LoadTestCommand
                 // Warm-up (JIT, index load, connection pool), not counted.
                 foreach (var q in questions.Take(20))
                     using (var warm = await http.PostAsJsonAsync("api/ask", new { question = q }, limit.Token)) { }
-                var latencies = new List<double>(); var errors = 0; var next = -1;
+                var latencies = new List<double>(); int errors = 0, limited = 0, next = -1;
+                // Each answer is checked against the study list of the index generation it was answered from
+                // (the X-Index-Generation header); the lists are sampled while the asks run, so an ingest that swaps
+                // the index mid-run is caught if any answer cites a study its generation does not hold.
+                var generations = new System.Collections.Concurrent.ConcurrentDictionary<string, HashSet<string>>();
+                var answers = new System.Collections.Concurrent.ConcurrentBag<(string Generation, List<string> Cited)>();
+                var failures = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+                using var sampling = CancellationTokenSource.CreateLinkedTokenSource(limit.Token);
+                var sampler = Task.Run(async () =>
+                {
+                    while (!sampling.IsCancellationRequested)
+                    {
+                        try { await SampleGenerationAsync(http, generations, sampling.Token); await Task.Delay(100, sampling.Token); }
+                        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or JsonException) { }
+                    }
+                });
                 var clock = Stopwatch.StartNew();
                 var workers = Enumerable.Range(0, parallel).Select(async _ =>
                 {
@@ -70,25 +86,49 @@ public static class LoadTestCommand
                         try
                         {
                             using var response = await http.PostAsJsonAsync("api/ask", new { question = questions[i % questions.Count] }, limit.Token);
-                            await response.Content.ReadAsStringAsync(limit.Token);
-                            if (!response.IsSuccessStatusCode) Interlocked.Increment(ref errors);
+                            var body = await response.Content.ReadAsStringAsync(limit.Token);
+                            if ((int)response.StatusCode == 429) Interlocked.Increment(ref limited);
+                            else if (!response.IsSuccessStatusCode) { Interlocked.Increment(ref errors); failures.AddOrUpdate($"{(int)response.StatusCode}", 1, (_, n) => n + 1); }
+                            else if (response.Headers.TryGetValues("X-Index-Generation", out var g))
+                                answers.Add((g.First(), Cited(body)));
                         }
-                        catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { Interlocked.Increment(ref errors); }
+                        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                        {
+                            Interlocked.Increment(ref errors);
+                            var kind = e is TaskCanceledException ? "timeout" : $"connection ({(e.InnerException ?? e).Message.Split('\n')[0].TrimEnd('.')})";
+                            failures.AddOrUpdate(kind, 1, (_, n) => n + 1);
+                        }
                         lock (latencies) latencies.Add(sw.Elapsed.TotalMilliseconds);
                     }
                 });
                 await Task.WhenAll(workers);
                 var elapsed = clock.Elapsed.TotalSeconds;
+                await sampling.CancelAsync();
+                await sampler;
+                // A generation no sample saw (it lived between two samples) is looked up once more if still current.
+                try { await SampleGenerationAsync(http, generations, ct); } catch (HttpRequestException) { }
+                var verified = answers.Where(a => generations.ContainsKey(a.Generation)).ToList();
+                var outside = verified.Count(a => !a.Cited.All(generations[a.Generation].Contains));
                 latencies.Sort();
                 double P(double p) => latencies.Count == 0 ? 0 : latencies[Math.Clamp((int)Math.Ceiling(p * latencies.Count) - 1, 0, latencies.Count - 1)];
                 var result = new
                 {
-                    target, requests = latencies.Count, concurrency = parallel, errors, seconds = Math.Round(elapsed, 2),
+                    target, requests = latencies.Count, concurrency = parallel, errors, rateLimited = limited, seconds = Math.Round(elapsed, 2),
                     requestsPerSecond = Math.Round(latencies.Count / elapsed, 1), p50Ms = Math.Round(P(0.5), 2), p95Ms = Math.Round(P(0.95), 2), p99Ms = Math.Round(P(0.99), 2),
+                    generationsSeen = answers.Select(a => a.Generation).Distinct().Count(), answersVerified = verified.Count,
+                    answersCitingOutsideTheirGeneration = outside,
+                    errorsByKind = failures.ToDictionary(kv => kv.Key, kv => kv.Value),
                 };
                 if (r.GetValue(json)) Output.WriteJson(result);
-                else Console.WriteLine($"{result.requests} asks at concurrency {parallel} against {target}: {result.errors} errors, {result.requestsPerSecond}/s, p50 {result.p50Ms} ms, p95 {result.p95Ms} ms, p99 {result.p99Ms} ms");
-                return errors == 0 && latencies.Count == total ? ExitCodes.Ok : ExitCodes.Partial;
+                else
+                {
+                    Console.WriteLine($"{result.requests} asks at concurrency {parallel} against {target}: {result.errors} errors, {result.rateLimited} rate-limited (429), " +
+                        $"{result.requestsPerSecond}/s, p50 {result.p50Ms} ms, p95 {result.p95Ms} ms, p99 {result.p99Ms} ms");
+                    Console.WriteLine($"index generations answered from: {result.generationsSeen}; answers checked against their generation's studies: {verified.Count}, citing outside it: {outside}");
+                    if (errors > 0) Console.WriteLine($"errors by kind: {string.Join(", ", failures.Select(kv => $"{kv.Key} × {kv.Value}"))}");
+                    if (limited > 0) Terminal.Notice($"note: {limited} asks were refused by the server's rate limit (Web:RequestsPerMinute); they are not counted as errors");
+                }
+                return errors == 0 && limited == 0 && outside == 0 && latencies.Count == total ? ExitCodes.Ok : ExitCodes.Partial;
             }
             finally
             {
@@ -96,5 +136,19 @@ public static class LoadTestCommand
             }
         });
         return command;
+    }
+
+    private static async Task SampleGenerationAsync(HttpClient http, System.Collections.Concurrent.ConcurrentDictionary<string, HashSet<string>> generations, CancellationToken ct)
+    {
+        using var response = await http.GetAsync("api/studies", ct);
+        if (!response.IsSuccessStatusCode || !response.Headers.TryGetValues("X-Index-Generation", out var g)) return;
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+        generations.TryAdd(g.First(), doc.RootElement.EnumerateArray().Select(s => s.GetProperty("id").GetString()!).ToHashSet(StringComparer.Ordinal));
+    }
+
+    private static List<string> Cited(string answerJson)
+    {
+        using var doc = JsonDocument.Parse(answerJson);
+        return doc.RootElement.GetProperty("citations").EnumerateArray().Select(c => c.GetProperty("docId").GetString()!).ToList();
     }
 }

@@ -149,6 +149,7 @@ public sealed class SqliteStudyIndex : IStudyIndex
     {
         if (mode == IndexWriteMode.Rebuild) Rebuild(changes, model, pipelineVersion, ct);
         else Write(_path, changes, model, pipelineVersion, NextGeneration(), ct);
+        lock (_loading) _current = null; // this instance's own writes are read back at once
         return Task.CompletedTask;
     }
 
@@ -288,19 +289,37 @@ public sealed class SqliteStudyIndex : IStudyIndex
         return info.Exists ? new FileStamp(true, info.Length, info.LastWriteTimeUtc) : default;
     }
 
-    /// <summary>The generation pinned for this request, or the newest one (loaded once, under a lock, then swapped in).</summary>
+    /// <summary>
+    /// The generation pinned for this request, or the newest one. A new generation is loaded once, in the background,
+    /// while requests go on being answered from the one before; only the very first load is waited for.
+    /// </summary>
     private Snapshot Current()
     {
         if (_pinned.Value is { } pinned) return pinned;
         var stamp = Stamp();
-        if (_current is { } known && known.Stamp == stamp) return known;
-        lock (_loading)
+        var known = _current;
+        if (known is not null && known.Stamp == stamp) return known;
+        if (known is null)
         {
-            stamp = Stamp();
-            if (_current is { } loaded && loaded.Stamp == stamp) return loaded;
-            return _current = Load(stamp);
+            lock (_loading)
+            {
+                if (_current is { } first) return first;
+                return _current = Load(Stamp());
+            }
         }
+        if (Interlocked.CompareExchange(ref _reloading, 1, 0) == 0)
+        {
+            _ = Task.Run(() =>
+            {
+                try { lock (_loading) { var now = Stamp(); if (_current?.Stamp != now) _current = Load(now); } }
+                catch (Exception e) when (e is SqliteException or IOException or StoreException or IndexMismatchException) { } // keep serving the last good one; retried on the next read
+                finally { Volatile.Write(ref _reloading, 0); }
+            });
+        }
+        return known;
     }
+
+    private int _reloading;
 
     private Snapshot Load(FileStamp stamp)
     {
