@@ -29,7 +29,7 @@ csa ingest --corpus "$small" --index "$work/warm.db" >/dev/null 2>&1 # warms the
 echo "corpora: $(ls "$full"/*/*.md | wc -l) and $(ls "$small"/*.md | wc -l) notes"
 
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-dotnet "$dll" serve --urls "http://127.0.0.1:$port" > "$work/serve.log" 2>&1 &
+DOTNET_DbgEnableMiniDump=1 DOTNET_DbgMiniDumpType=1 DOTNET_EnableCrashReport=1 DOTNET_DbgMiniDumpName=/tmp/csa-proofs-last/serve-crash.dmp dotnet "$dll" serve --urls "http://127.0.0.1:$port" > "$work/serve.log" 2>&1 &
 serve_pid=$!
 for _ in $(seq 1 600); do grep -q "Serving on" "$work/serve.log" && break; sleep 0.1; done
 
