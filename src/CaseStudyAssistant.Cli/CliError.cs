@@ -5,6 +5,12 @@ public sealed class CliError(string message, string? hint = null, int exitCode =
 {
     public string? Hint { get; } = hint;
     public int ExitCode { get; } = exitCode;
+
+    /// <summary>A broken request rule ends the command (exit 2) with the rule's own words.</summary>
+    public static void ThrowIf(Configuration.RuleViolation? violation)
+    {
+        if (violation is not null) throw new CliError(violation.Message, violation.Hint);
+    }
 }
 
 public static class ExitCodes

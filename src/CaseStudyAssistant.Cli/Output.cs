@@ -51,6 +51,7 @@ public static class Output
     {
         index = r.IndexLocation, rebuilt = r.Rebuilt, added = r.Added, updated = r.Updated, unchanged = r.Unchanged,
         removed = r.Removed, rejected = r.Rejected.Select(x => new { path = x.Path, problem = x.Problem }),
+        skippedLinks = r.SkippedLinks.Select(x => new { path = x.Path, reason = x.Reason }),
         chunks = r.Chunks, chunksEmbedded = r.ChunksEmbedded, chunksFromCache = r.ChunksFromCache, chunksOverWindow = r.ChunksOverWindow,
         embeddingModel = r.Model?.Name, embeddingDimensions = r.Model?.Dimensions,
         embedSeconds = Math.Round(r.EmbedSeconds, 3), seconds = Math.Round(r.Seconds, 3),

@@ -23,6 +23,13 @@ var root = new RootCommand("csa — answers ML/LLM system-design questions from 
 try
 {
     var parse = root.Parse(args);
+    if (parse.Errors.Count > 0 && !args.Any(a => a is "--help" or "-h" or "-?"))
+    {
+        // Argument errors are errors like any other: one line, a hint, exit code 2 (the default would be 1).
+        var command = string.Join(' ', parse.CommandResult.Command.Name is "csa" or "" ? [] : new[] { parse.CommandResult.Command.Name });
+        Terminal.Error(parse.Errors[0].Message, $"csa {(command.Length > 0 ? command + " " : "")}--help");
+        return ExitCodes.Error;
+    }
     return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (Exception e)

@@ -32,9 +32,11 @@ internal sealed class QdrantStudyIndex : IStudyIndex
     private readonly QdrantConnection _connection;
     private readonly QdrantOptions _options;
     private Version? _serverVersion;
-    private Dictionary<string, StudyRecord>? _studies;
-    private TermStatistics? _statistics;
-    private Dictionary<uint, long>? _documentFrequency;
+    private volatile ReadCache _cache = new("", null, null, DateTime.MinValue);
+    private readonly SemaphoreSlim _refresh = new(1, 1);
+
+    /// <summary>What the reads cache for one generation (alias target and write time) of the collection.</summary>
+    private sealed record ReadCache(string Generation, Dictionary<string, StudyRecord>? Studies, TermStatistics? Statistics, DateTime CheckedUtc);
 
     /// <param name="innermost">For tests: sees (and may answer) every call after retries and before the network.</param>
     public QdrantStudyIndex(QdrantOptions options, Interceptor? innermost = null)
@@ -46,6 +48,18 @@ internal sealed class QdrantStudyIndex : IStudyIndex
     }
 
     public string Location => $"{_connection.Url} (collection alias '{_options.Collection}')";
+
+    /// <summary>
+    /// Qdrant has no locks of its own, so ingests are serialised by a lock file for this URL and collection in the
+    /// user's data folder: it serialises the ingests of one machine (documented: run cluster ingests from one host).
+    /// </summary>
+    public Task<IDisposable> LockForWriteAsync(bool wait, Action? onWaiting, CancellationToken ct = default)
+    {
+        var key = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{_connection.Url}|{Alias}")))[..16];
+        var root = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
+        if (string.IsNullOrEmpty(root)) root = Path.GetTempPath();
+        return WriteLock.AcquireAsync(Path.Combine(root, "csa", "locks", $"qdrant-{key}.lock"), Location, wait, onWaiting, ct);
+    }
     private string Alias => _options.Collection;
     private QdrantClient Client => _connection.Client;
 
@@ -119,6 +133,7 @@ internal sealed class QdrantStudyIndex : IStudyIndex
         ["embedding_dimensions"] = (long)model.Dimensions,
         ["pipeline_version"] = pipelineVersion,
         ["schema_version"] = (long)SchemaVersion,
+        ["updated_utc"] = DateTime.UtcNow.ToString("O"),
     };
 
     // ---- state ----
@@ -166,7 +181,7 @@ internal sealed class QdrantStudyIndex : IStudyIndex
     public async Task ApplyAsync(IndexChanges changes, EmbeddingModelInfo model, string pipelineVersion, IndexWriteMode mode, CancellationToken ct = default)
     {
         await ServerVersionAsync(ct);
-        _studies = null; _statistics = null; _documentFrequency = null;
+        _cache = new("", null, null, DateTime.MinValue);
         var current = await AliasTargetAsync(ct);
         if (mode == IndexWriteMode.Rebuild || current is null)
         {
@@ -314,9 +329,39 @@ internal sealed class QdrantStudyIndex : IStudyIndex
 
     // ---- reads ----
 
+    /// <summary>
+    /// Notices a new generation (a rebuild switched the alias, or an ingest rewrote the collection's metadata) at most
+    /// once a second, and then drops what was cached for the old one. Qdrant reads go to the alias, so a request
+    /// that straddles a switch may see both generations; the embedded store pins one per request.
+    /// </summary>
+    public async Task<IndexReadScope> BeginReadAsync(CancellationToken ct = default)
+    {
+        var cache = _cache;
+        if (DateTime.UtcNow - cache.CheckedUtc < TimeSpan.FromSeconds(1)) return new IndexReadScope(cache.Generation);
+        await _refresh.WaitAsync(ct);
+        try
+        {
+            cache = _cache;
+            if (DateTime.UtcNow - cache.CheckedUtc < TimeSpan.FromSeconds(1)) return new IndexReadScope(cache.Generation);
+            var generation = await GenerationAsync(ct);
+            _cache = cache = generation == cache.Generation ? cache with { CheckedUtc = DateTime.UtcNow } : new(generation, null, null, DateTime.UtcNow);
+            return new IndexReadScope(cache.Generation);
+        }
+        finally { _refresh.Release(); }
+    }
+
+    private async Task<string> GenerationAsync(CancellationToken ct)
+    {
+        if (await AliasTargetAsync(ct) is not { } target) return "";
+        var info = await Call(() => Client.GetCollectionInfoAsync(target, ct));
+        var written = info.Config?.Metadata is { } meta && meta.TryGetValue("updated_utc", out var u) ? Text(u) : null;
+        return $"{target}@{written}";
+    }
+
     private async Task<Dictionary<string, StudyRecord>> StudiesAsync(CancellationToken ct)
     {
-        if (_studies is not null) return _studies;
+        var cache = _cache;
+        if (cache.Studies is not null) return cache.Studies;
         var studies = new Dictionary<string, StudyRecord>(StringComparer.Ordinal);
         if (await AliasTargetAsync(ct) is not null)
         {
@@ -327,7 +372,8 @@ internal sealed class QdrantStudyIndex : IStudyIndex
                 studies[record.Id] = record;
             }
         }
-        return _studies = studies;
+        if (ReferenceEquals(_cache, cache)) _cache = cache with { Studies = studies };
+        return studies;
     }
 
     /// <summary>A named sparse vector of a reply (the oneof Qdrant fills, or the deprecated data/indices pair).</summary>
@@ -442,9 +488,11 @@ internal sealed class QdrantStudyIndex : IStudyIndex
 
     public async Task<TermStatistics> GetTermStatisticsAsync(IReadOnlyCollection<uint> termIds, CancellationToken ct = default)
     {
-        if (_statistics is null || _documentFrequency is null)
+        var cache = _cache;
+        var statistics = cache.Statistics;
+        if (statistics is null)
         {
-            _documentFrequency = [];
+            var frequency = new Dictionary<uint, long>();
             long documents = 0;
             if (await AliasTargetAsync(ct) is not null)
             {
@@ -454,12 +502,14 @@ internal sealed class QdrantStudyIndex : IStudyIndex
                     documents = Int(point.Payload.GetValueOrDefault("documents")) ?? 0;
                     var bytes = Convert.FromBase64String(Text(point.Payload, "document_frequency") ?? "");
                     for (var k = 0; k + 8 <= bytes.Length; k += 8)
-                        _documentFrequency[BitConverter.ToUInt32(bytes, k)] = BitConverter.ToUInt32(bytes, k + 4);
+                        frequency[BitConverter.ToUInt32(bytes, k)] = BitConverter.ToUInt32(bytes, k + 4);
                 }
             }
-            _statistics = new TermStatistics(documents, _documentFrequency);
+            // Built whole before it is shared: concurrent readers never see a half-filled table.
+            statistics = new TermStatistics(documents, frequency);
+            if (ReferenceEquals(_cache, cache)) _cache = cache with { Statistics = statistics };
         }
-        return new TermStatistics(_statistics.Documents, termIds.Distinct().ToDictionary(id => id, id => _documentFrequency.GetValueOrDefault(id)));
+        return new TermStatistics(statistics.Documents, termIds.Distinct().ToDictionary(id => id, id => statistics.DocumentFrequency.GetValueOrDefault(id)));
     }
 
     public async Task<IReadOnlyList<StudyRecord>> ListStudiesAsync(SearchFilter filter, CancellationToken ct = default) =>

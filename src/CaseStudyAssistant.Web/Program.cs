@@ -4,7 +4,14 @@ using CaseStudyAssistant.Web;
 
 // Standalone: dotnet run --project src/CaseStudyAssistant.Web -- --urls http://127.0.0.1:5080
 // (csa serve does the same from the command-line tool.)
-var app = WebApp.Build(args);
+WebApplication app;
+try { app = WebApp.Build(args); }
+catch (WebStartupException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    Console.Error.WriteLine($"hint: {e.Hint}");
+    return 2;
+}
 var urls = app.Urls.Count > 0 ? app.Urls.ToList() : (app.Configuration["urls"] ?? "http://localhost:5000").Split(';').ToList();
 if (!WebOptions.LoopbackOnly(urls) && app.Services.GetRequiredService<WebOptions>().ApiKey is null)
 {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using System.Threading.RateLimiting;
 using CaseStudyAssistant.Answering;
+using CaseStudyAssistant.Configuration;
 using CaseStudyAssistant.Indexing;
 using CaseStudyAssistant.Practice;
 using CaseStudyAssistant.Retrieval;
@@ -25,10 +26,21 @@ public static class WebApp
 
         var web = new WebOptions();
         builder.Configuration.GetSection("Web").Bind(web);
-        web.ApiKey = Environment.GetEnvironmentVariable("CSA_API_KEY") is { Length: > 0 } key ? key : null;
+        web.ApiKey = ReadApiKey();
         builder.Services.AddSingleton(web);
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = web.MaxBodyBytes);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = web.MaxBodyBytes;
+            // Above our own URL limit, so an over-long URL gets our JSON 414 rather than Kestrel's empty one.
+            k.Limits.MaxRequestLineSize = Math.Max(k.Limits.MaxRequestLineSize, web.MaxUrlChars * 4);
+        });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // A failed start (a busy port) is reported by the caller in one line, not logged with its stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
+
+        var urls = builder.Configuration["urls"] ?? "http://localhost:5000";
+        var loopback = WebOptions.LoopbackOnly(urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        web.AllowedHosts = web.AllowedHosts.Count > 0 ? web.AllowedHosts : loopback ? [.. WebOptions.LoopbackHosts] : ["*"];
 
         builder.Services.AddOpenApi();
         // Bad request bodies (malformed JSON, wrong types, too large) raise an exception our handler turns into a
@@ -45,7 +57,7 @@ public static class WebApp
             o.OnRejected = async (ctx, ct) =>
             {
                 ctx.HttpContext.Response.Headers.RetryAfter = "60";
-                await ctx.HttpContext.Response.WriteAsJsonAsync(new { error = $"rate limit: at most {web.RequestsPerMinute} requests a minute; try again shortly" }, ct);
+                await ctx.HttpContext.Response.WriteAsJsonAsync(new ErrorBody($"rate limit: at most {web.RequestsPerMinute} requests a minute from one address", "try again in a minute"), Json.Options, ct);
             };
             o.AddPolicy("api", ctx => RateLimitPartition.GetFixedWindowLimiter(ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = web.RequestsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
@@ -55,29 +67,20 @@ public static class WebApp
 
         var app = builder.Build();
         app.UseExceptionHandler(e => e.Run(HandleErrorAsync));
-        app.Use(async (ctx, next) =>
+        // Error statuses written without a body (415 from minimal APIs, 404, 405) get one.
+        app.UseStatusCodePages(async context =>
         {
-            // A body over the limit gets a clear 400 before anything reads it.
-            if (ctx.Request.ContentLength > web.MaxBodyBytes)
+            var http = context.HttpContext;
+            var (error, hint) = http.Response.StatusCode switch
             {
-                ctx.Response.StatusCode = StatusCodes.Status400BadRequest;
-                await ctx.Response.WriteAsJsonAsync(new { error = $"request body too large: {ctx.Request.ContentLength} bytes, the limit is {web.MaxBodyBytes}" });
-                return;
-            }
-            ctx.Response.Headers.XContentTypeOptions = "nosniff";
-            await next();
+                404 => ($"nothing at {http.Request.Path}", "see /openapi/v1.json for the API"),
+                405 => ($"{http.Request.Method} is not allowed on {http.Request.Path}", "see /openapi/v1.json for the API"),
+                415 => ("send the body as JSON", "set the header Content-Type: application/json"),
+                var other => (Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(other) is { Length: > 0 } phrase ? phrase.ToLowerInvariant() : $"error {other}", (string?)null),
+            };
+            await http.Response.WriteAsJsonAsync(new ErrorBody(error, hint), Json.Options);
         });
-        app.Use(async (ctx, next) =>
-        {
-            if (web.ApiKey is not null && ctx.Request.Path.StartsWithSegments("/api")
-                && !string.Equals(ctx.Request.Headers[WebOptions.ApiKeyHeader], web.ApiKey, StringComparison.Ordinal))
-            {
-                ctx.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                await ctx.Response.WriteAsJsonAsync(new { error = $"missing or wrong {WebOptions.ApiKeyHeader} header" });
-                return;
-            }
-            await next();
-        });
+        app.UseProtection(web);
         var files = new EmbeddedFileProvider(typeof(WebApp).Assembly, "CaseStudyAssistant.Web.wwwroot");
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
@@ -87,109 +90,176 @@ public static class WebApp
         return app;
     }
 
+    /// <summary>The API key, from the environment only; a blank or short key is refused before the server starts.</summary>
+    private static string? ReadApiKey()
+    {
+        var raw = Environment.GetEnvironmentVariable("CSA_API_KEY");
+        if (raw is null || raw.Length == 0) return null;
+        var key = raw.Trim();
+        if (key.Length < WebOptions.MinApiKeyChars)
+            throw new WebStartupException($"CSA_API_KEY is {(key.Length == 0 ? "blank" : $"{key.Length} characters long")}; a key needs at least {WebOptions.MinApiKeyChars} characters",
+                "set CSA_API_KEY to a long random value, e.g. $(openssl rand -hex 24), or unset it to serve on loopback without a key");
+        return key;
+    }
+
     private static async Task HandleErrorAsync(HttpContext ctx)
     {
         var error = ctx.Features.Get<IExceptionHandlerFeature>()?.Error;
-        (int status, string message) = error switch
-        {
-            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
-                (400, $"request body too large: the limit is {ctx.RequestServices.GetRequiredService<WebOptions>().MaxBodyBytes} bytes"),
-            BadHttpRequestException { InnerException: JsonException } => (400, "the request body is not valid JSON of the expected shape"),
-            BadHttpRequestException b => (b.StatusCode, b.StatusCode == 415 ? "send the body as application/json" : b.Message.Split('\n')[0]),
-            JsonException => (400, "the request body is not valid JSON of the expected shape"),
-            LlmException l => (502, l.Message),
-            StoreException s => (503, s.Message),
-            IndexMismatchException m => (503, m.Message),
-            _ => (500, "internal error"),
-        };
+        var (status, body) = ErrorFor(error, ctx.RequestServices);
         ctx.Response.StatusCode = status;
-        await ctx.Response.WriteAsJsonAsync(new { error = message });
+        await ctx.Response.WriteAsJsonAsync(body, Json.Options);
     }
 
-    private static IResult Bad(string message) => Results.BadRequest(new { error = message });
+    /// <summary>An exception as the status and body a client sees: the problem in words, never framework text or a server path.</summary>
+    internal static (int Status, ErrorBody Body) ErrorFor(Exception? error, IServiceProvider services)
+    {
+        var web = services.GetRequiredService<WebOptions>();
+        var (status, message, hint) = error switch
+        {
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
+                (413, $"request body too large: the limit is {web.MaxBodyBytes} bytes", (string?)null),
+            BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } => (415, "send the body as JSON", "set the header Content-Type: application/json"),
+            BadHttpRequestException { InnerException: JsonException } or JsonException =>
+                (400, "the request body is not valid JSON of the expected shape", "see /openapi/v1.json for each request's fields"),
+            BadHttpRequestException b when BindFailure(b.Message) is { } bind => (400, bind, "see /openapi/v1.json for each parameter's type"),
+            BadHttpRequestException b when b.Message.Contains("body", StringComparison.OrdinalIgnoreCase) =>
+                (400, "the request needs a JSON object as its body", "e.g. {\"question\": \"How do teams detect fraud?\"}"),
+            BadHttpRequestException b => (b.StatusCode, "the request could not be read", "see /openapi/v1.json"),
+            LlmException l => (502, l.Message, l.Hint),
+            StoreException s => (503, s.Message, s.Hint),
+            IndexMismatchException m => (503, m.Message, "re-ingest with csa ingest --rebuild"),
+            _ => (500, "internal error", "the server's log has the details"),
+        };
+        return (status, new ErrorBody(WithoutServerPaths(message, services), hint is null ? null : WithoutServerPaths(hint, services)));
+    }
+
+    /// <summary>"Failed to bind parameter "Nullable&lt;int&gt; yearFrom" from "abc"." → "yearFrom must be a whole number, not 'abc'".</summary>
+    private static string? BindFailure(string message)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(message, "Failed to bind parameter \"(?<type>[^\"]*?)\\s*(?<name>\\w+)\" from \"(?<value>[^\"]*)\"");
+        if (!m.Success) return null;
+        var type = m.Groups["type"].Value;
+        var kind = type.Contains("int", StringComparison.OrdinalIgnoreCase) ? "a whole number" : type.Contains("bool", StringComparison.OrdinalIgnoreCase) ? "true or false" : "a value of another type";
+        var value = m.Groups["value"].Value;
+        return $"{m.Groups["name"].Value} must be {kind}, not '{(value.Length > 40 ? value[..40] + "…" : value)}'";
+    }
+
+    /// <summary>Messages name the index by its location; a client gets its file name, not where it lives.</summary>
+    internal static string WithoutServerPaths(string text, IServiceProvider services)
+    {
+        var location = services.GetService<IStudyIndex>()?.Location;
+        if (location is not null && Path.IsPathRooted(location)) text = text.Replace(location, Path.GetFileName(location));
+        var corpus = services.GetService<Configuration.CsaSettings>()?.Corpus.Path;
+        if (!string.IsNullOrEmpty(corpus) && Path.IsPathRooted(corpus)) text = text.Replace(corpus, Path.GetFileName(corpus.TrimEnd('/')));
+        return text;
+    }
+
+    private static IResult Bad(RuleViolation v) => Results.Json(new ErrorBody(v.Message, v.Hint), Json.Options, statusCode: 400);
+
+    /// <summary>The error responses every /api endpoint may give, described in the OpenAPI document.</summary>
+    private static RouteHandlerBuilder Errors(this RouteHandlerBuilder endpoint, params int[] statuses)
+    {
+        foreach (var status in statuses.Concat([401, 413, 429, 500, 503]).Distinct())
+            endpoint.Produces<ErrorBody>(status, "application/json");
+        return endpoint;
+    }
 
     private static void MapEndpoints(WebApplication app, WebOptions web)
     {
         app.MapGet("/healthz", () => Results.Text("ok")).ExcludeFromDescription();
-        app.MapGet("/readyz", async (IStudyIndex index, CancellationToken ct) =>
+        app.MapGet("/readyz", async (IStudyIndex index, Configuration.CsaSettings settings, IServiceProvider services, HttpContext http, CancellationToken ct) =>
         {
             try
             {
-                var state = await index.GetStateAsync(ct);
-                return state.IsEmpty
-                    ? Results.Json(new { status = "not ready", reason = "the index is empty" }, statusCode: 503)
-                    : Results.Json(new { status = "ready", studies = state.Studies.Count, store = index.Location });
+                var studies = (await index.ListStudiesAsync(SearchFilter.None, ct)).Count;
+                var generation = http.Response.Headers[Protection.GenerationHeader].ToString();
+                return studies == 0
+                    ? Results.Json(new ReadyBody("not ready", Reason: "the index is empty"), Json.Options, statusCode: 503)
+                    : Results.Json(new ReadyBody("ready", studies, settings.Index.Store.ToLowerInvariant(), generation), Json.Options);
             }
             catch (Exception e) when (e is StoreException or IndexMismatchException or IOException or Microsoft.Data.Sqlite.SqliteException)
             {
-                return Results.Json(new { status = "not ready", reason = e.Message }, statusCode: 503);
+                return Results.Json(new ReadyBody("not ready", Reason: WithoutServerPaths(e.Message, services)), Json.Options, statusCode: 503);
             }
         }).ExcludeFromDescription();
 
         var api = app.MapGroup("/api").RequireRateLimiting("api");
 
-        string? CheckQuestion(string? q) =>
-            string.IsNullOrWhiteSpace(q) ? "the question is empty"
-            : q.Length > web.MaxQuestionChars ? $"the question is {q.Length} characters long; the limit is {web.MaxQuestionChars}" : null;
+        RuleViolation? CheckAsk(string? question, int? top, FilterDto? filters) =>
+            RequestRules.Question(question, web.MaxQuestionChars) ?? RequestRules.Top(top) ?? RequestRules.Years(filters?.YearFrom, filters?.YearTo);
 
         api.MapPost("/ask", async (AskRequest request, Assistant assistant, IFollowUpSuggester followUps, CancellationToken ct) =>
         {
-            if (CheckQuestion(request.Question) is { } problem) return Bad(problem);
-            if (request.Top is < 1 or > 50) return Bad("top must be between 1 and 50");
+            if (CheckAsk(request.Question, request.Top, request.Filters) is { } problem) return Bad(problem);
             var answer = await assistant.AskAsync(request.Question!, request.Filters?.ToFilter(), request.Top, ct);
             answer = answer with { FollowUps = await followUps.SuggestAsync(answer, ct) };
             return Results.Json(Json.Answer(answer), Json.Options);
-        }).WithSummary("Answer a question with citations (the same object as csa ask --json)");
+        }).WithSummary("Answer a question with citations (the same object as csa ask --json)")
+          .Produces<AnswerBody>(200).Errors(400, 415, 502);
 
         api.MapPost("/ask/stream", async (AskRequest request, Assistant assistant, IFollowUpSuggester followUps, HttpContext http, CancellationToken ct) =>
         {
-            if (CheckQuestion(request.Question) is { } problem) { await Bad(problem).ExecuteAsync(http); return; }
-            if (request.Top is < 1 or > 50) { await Bad("top must be between 1 and 50").ExecuteAsync(http); return; }
+            if (CheckAsk(request.Question, request.Top, request.Filters) is { } problem) { await Bad(problem).ExecuteAsync(http); return; }
             await StreamAnswerAsync(http, async (stream, token) =>
             {
                 var answer = await assistant.AskAsync(request.Question!, request.Filters?.ToFilter(), request.Top, token, stream);
                 return answer with { FollowUps = await followUps.SuggestAsync(answer, token) };
             }, ct);
-        }).WithSummary("Answer as Server-Sent Events: 'sources' first, then 'token' events, then 'done'");
+        }).WithSummary("Answer as Server-Sent Events: 'sources' first, then 'token' events, then 'done' (the answer object) or 'error'")
+          .Produces(200, contentType: "text/event-stream").Errors(400, 415);
 
         api.MapGet("/studies", async (string? company, string? industry, string? tag, string? category, int? yearFrom, int? yearTo, string? q,
             IStudyIndex index, Retriever retriever, CancellationToken ct) =>
         {
+            if (RequestRules.Years(yearFrom, yearTo) is { } years) return Bad(years);
             var filter = new FilterDto(company, industry, tag, category, yearFrom, yearTo).ToFilter();
             if (string.IsNullOrWhiteSpace(q))
                 return Results.Json((await index.ListStudiesAsync(filter, ct)).Select(Json.StudySummary), Json.Options);
-            if (q.Length > web.MaxQuestionChars) return Bad($"q is longer than {web.MaxQuestionChars} characters");
+            if (q.Length > web.MaxQuestionChars) return Bad(new RuleViolation($"q is {q.Length} characters long; the limit is {web.MaxQuestionChars}"));
             var found = await retriever.RetrieveAsync(q, filter, top: 40, ct);
             return Results.Json(found.Chunks.Select(c => c.Study).DistinctBy(s => s.Id).Select(Json.StudySummary), Json.Options);
-        }).WithSummary("Browse studies by company, industry, tag, category, year range, or text");
+        }).WithSummary("Browse studies by company, industry, tag, category, year range, or text")
+          .Produces<IReadOnlyList<StudySummaryBody>>(200).Errors(400);
 
         api.MapGet("/studies/{id}", async (string id, IStudyIndex index, CancellationToken ct) =>
-            await index.GetStudyAsync(id, ct) is { } s ? Results.Json(Json.StudyDetail(s), Json.Options) : Results.NotFound(new { error = $"no study with id '{id}'" }))
-            .WithSummary("One study with its sections");
+            await index.GetStudyAsync(id, ct) is { } s
+                ? Results.Json(Json.StudyDetail(s), Json.Options)
+                : Results.Json(new ErrorBody($"no study with id '{(id.Length > 80 ? id[..80] + "…" : id)}'", "list the ids with GET /api/studies"), Json.Options, statusCode: 404))
+            .WithSummary("One study with its sections")
+            .Produces<StudyDetailBody>(200).Errors(404);
 
         api.MapPost("/practice", async (PracticeRequestDto request, IPracticeGenerator generator, CancellationToken ct) =>
         {
-            if (request.Count is < 1 or > 20) return Bad("count must be between 1 and 20");
-            if (request.Topic is { Length: > 300 }) return Bad("topic is longer than 300 characters");
+            if ((RequestRules.PracticeCount(request.Count) ?? RequestRules.Topic(request.Topic) ?? RequestRules.Years(request.Filters?.YearFrom, request.Filters?.YearTo)) is { } problem)
+                return Bad(problem);
             Difficulty difficulty = Difficulty.Senior;
-            if (request.Difficulty is { } d && !Enum.TryParse(d, ignoreCase: true, out difficulty)) return Bad("difficulty must be junior, senior or staff");
-            var set = await generator.GenerateAsync(new Practice.PracticeRequest
+            if (request.Difficulty is { } d && !Enum.TryParse(d, ignoreCase: true, out difficulty)) return Bad(new RuleViolation("difficulty must be junior, senior or staff"));
+            var practice = new Practice.PracticeRequest
             {
                 Count = request.Count ?? 3, Difficulty = difficulty, Seed = request.Seed ?? Random.Shared.Next(1, 100_000),
                 Topic = string.IsNullOrWhiteSpace(request.Topic) ? null : request.Topic, Filter = request.Filters?.ToFilter() ?? SearchFilter.None,
-            }, ct);
+            };
+            var set = await generator.GenerateAsync(practice, ct);
+            if (set.Items.Count == 0)
+            {
+                var none = RequestRules.NoPracticeMatch(practice.Filter, practice.Topic);
+                return Results.Json(new ErrorBody(none.Message, none.Hint), Json.Options, statusCode: 404);
+            }
             return Results.Json(PracticeFormatter.ToJson(set), Json.Options);
-        }).WithSummary("Practice questions (the same shape as csa practice --format json)");
+        }).WithSummary("Practice questions (the same shape as csa practice --format json); 404 when no study matches")
+          .Produces(200, contentType: "application/json").Errors(400, 404, 415, 502);
 
         api.MapPost("/chat/{session}", async (string session, ChatRequest request, Assistant assistant, IQuestionRewriter rewriter,
             IFollowUpSuggester followUps, ChatHistoryStore store, CancellationToken ct) =>
         {
-            if (session.Length is 0 or > 64 || !session.All(c => char.IsLetterOrDigit(c) || c is '-' or '_')) return Bad("session names are 1–64 letters, digits, '-' or '_'");
-            if (CheckQuestion(request.Message) is { } problem) return Bad(problem);
+            if (session.Length is 0 or > 64 || !session.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+                return Bad(new RuleViolation("session names are 1–64 letters, digits, '-' or '_'"));
+            if ((RequestRules.Question(request.Message, web.MaxQuestionChars) ?? RequestRules.Years(request.Filters?.YearFrom, request.Filters?.YearTo)) is { } problem) return Bad(problem);
             var conversation = new Conversation(assistant, rewriter, followUps, store, session) { Filter = request.Filters?.ToFilter() ?? SearchFilter.None };
             var answer = await conversation.AskAsync(request.Message!, null, ct);
-            return Results.Json(new { session, standaloneQuestion = conversation.History.LastOrDefault(t => t.Role == ChatTurn.User)?.Standalone, answer = Json.Answer(answer) }, Json.Options);
-        }).WithSummary("Multi-turn chat: follow-ups are rewritten with the session's history");
+            return Results.Json(new ChatBody(session, conversation.History.LastOrDefault(t => t.Role == ChatTurn.User)?.Standalone, Json.Answer(answer)), Json.Options);
+        }).WithSummary("Multi-turn chat: follow-ups are rewritten with the session's history")
+          .Produces<ChatBody>(200).Errors(400, 415, 502);
     }
 
     /// <summary>Server-Sent Events: the sources as soon as they are known, the text as it is written, then the final details.</summary>
@@ -209,17 +279,11 @@ public static class WebApp
             try
             {
                 var answer = await ask(stream, ct);
-                events.Writer.TryWrite(("done", new
-                {
-                    refused = answer.Refused, mode = answer.Mode, model = answer.Model, answer = answer.Text,
-                    citations = answer.Citations.Select(Json.Citation), nearest = answer.Nearest.Select(n => new { docId = n.DocId, title = n.Title, company = n.Company, year = n.Year, url = n.Url }),
-                    removedCitations = answer.RemovedCitations, unsupportedSentences = answer.UnsupportedSentences,
-                    followUps = answer.FollowUps, notice = answer.Notice, timingsMs = answer.TimingsMs,
-                }));
+                events.Writer.TryWrite(("done", Json.Answer(answer)));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                events.Writer.TryWrite(("error", new { error = e is LlmException or StoreException ? e.Message : "internal error" }));
+                events.Writer.TryWrite(("error", ErrorFor(e, http.RequestServices).Body));
             }
             finally { events.Writer.TryComplete(); }
         }, ct);

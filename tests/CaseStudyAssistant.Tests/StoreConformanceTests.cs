@@ -418,6 +418,8 @@ public sealed class CountingStudyIndex(IStudyIndex inner, Action onWrite) : IStu
 {
     public string Location => inner.Location;
     public Task<IndexState> GetStateAsync(CancellationToken ct = default) => inner.GetStateAsync(ct);
+    public Task<IndexReadScope> BeginReadAsync(CancellationToken ct = default) => inner.BeginReadAsync(ct);
+    public Task<IDisposable> LockForWriteAsync(bool wait, Action? onWaiting, CancellationToken ct = default) => inner.LockForWriteAsync(wait, onWaiting, ct);
 
     public Task ApplyAsync(IndexChanges changes, EmbeddingModelInfo model, string pipelineVersion, IndexWriteMode mode, CancellationToken ct = default)
     {

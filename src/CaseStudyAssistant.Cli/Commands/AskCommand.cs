@@ -1,3 +1,4 @@
+using CaseStudyAssistant.Configuration;
 using System.CommandLine;
 using System.Text;
 using CaseStudyAssistant.Answering;
@@ -23,9 +24,9 @@ public static class AskCommand
         command.SetAction(async (r, ct) =>
         {
             var text = r.GetValue(question) ?? "";
-            if (string.IsNullOrWhiteSpace(text)) throw new CliError("the question is empty", "csa ask \"How do teams keep online and offline features consistent?\"");
+            CliError.ThrowIf(RequestRules.Question(text, int.MaxValue));
             var n = r.GetValue(top);
-            if (n is < 1 or > 200) throw new CliError($"--top must be between 1 and 200, got {n}");
+            CliError.ThrowIf(RequestRules.Top(n));
             var filter = filters.Read(r);
             var overrides = store.Overrides(r);
             llm.AddOverrides(r, overrides);

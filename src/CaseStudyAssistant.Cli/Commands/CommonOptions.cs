@@ -1,3 +1,4 @@
+using CaseStudyAssistant.Configuration;
 using System.CommandLine;
 using CaseStudyAssistant.Retrieval;
 
@@ -78,8 +79,7 @@ public static class CommonOptions
         public SearchFilter Read(ParseResult r)
         {
             var from = r.GetValue(YearFrom); var to = r.GetValue(YearTo);
-            if (from is not null && to is not null && from > to)
-                throw new CliError($"--year-from {from} is after --year-to {to}", "swap the two years");
+            CliError.ThrowIf(RequestRules.Years(from, to));
             return new SearchFilter
             {
                 Company = Blank(r.GetValue(Company)), Industry = Blank(r.GetValue(Industry)), Tag = Blank(r.GetValue(Tag)),

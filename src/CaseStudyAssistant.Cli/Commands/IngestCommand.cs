@@ -14,7 +14,8 @@ public static class IngestCommand
         var rebuild = new Option<bool>("--rebuild") { Description = "Build a new index from scratch and swap it in when complete" };
         var store = new CommonOptions.Store();
         var json = CommonOptions.Json();
-        var command = new Command("ingest", "Read case studies into the index (incremental: unchanged studies are skipped)") { corpus, rebuild, json };
+        var noWait = new Option<bool>("--no-wait") { Description = "Fail at once, instead of waiting, when another ingest is writing to the same index" };
+        var command = new Command("ingest", "Read case studies into the index (incremental: unchanged studies are skipped)") { corpus, rebuild, noWait, json };
         store.AddTo(command);
         var llm = new CommonOptions.Llm();
         llm.AddTo(command, chat: false);
@@ -34,7 +35,7 @@ public static class IngestCommand
             foreach (var f in folders.Where(f => !Directory.Exists(f)))
                 throw new CliError($"corpus folder not found: {f}", "check the --corpus path");
 
-            var report = await IngestRunner.RunAsync(host.Services, folders, r.GetValue(rebuild), ct);
+            var report = await IngestRunner.RunAsync(host.Services, folders, r.GetValue(rebuild), ct, wait: !r.GetValue(noWait));
             if (r.GetValue(json)) Output.WriteJson(Output.ToJson(report));
             else Print(report);
             return report.HasRejections ? ExitCodes.Partial : ExitCodes.Ok;
@@ -45,6 +46,7 @@ public static class IngestCommand
     private static void Print(IngestReport report)
     {
         foreach (var rejected in report.Rejected) Console.Error.WriteLine($"rejected: {rejected}");
+        foreach (var skipped in report.SkippedLinks) Console.Error.WriteLine($"skipped: {skipped}");
         Console.WriteLine($"{(report.Rebuilt ? "Rebuilt" : "Updated")} {report.IndexLocation} in {report.Seconds:0.00} s: " +
             $"{report.Added} added, {report.Updated} updated, {report.Unchanged} unchanged, {report.Removed} removed, " +
             $"{report.Rejected.Count} rejected; {report.Chunks} chunks written ({report.ChunksEmbedded} embedded with {report.Model?.Name}, {report.ChunksFromCache} from the vector cache" +

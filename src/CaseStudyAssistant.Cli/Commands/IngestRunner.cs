@@ -8,7 +8,7 @@ namespace CaseStudyAssistant.Cli.Commands;
 /// <summary>Runs an ingest with progress on stderr; also the automatic first ingest of the project's corpus.</summary>
 public static class IngestRunner
 {
-    public static async Task<IngestReport> RunAsync(IServiceProvider services, IReadOnlyList<string> folders, bool rebuild, CancellationToken ct)
+    public static async Task<IngestReport> RunAsync(IServiceProvider services, IReadOnlyList<string> folders, bool rebuild, CancellationToken ct, bool wait = true)
     {
         var ingestor = services.GetRequiredService<Ingestor>();
         if (!Terminal.ShowProgressBars)
@@ -20,7 +20,7 @@ public static class IngestRunner
                 lastStage = p.Stage;
                 Terminal.Notice($"{p.Stage}…");
             });
-            return await ingestor.IngestAsync(folders, rebuild, plain, ct);
+            return await ingestor.IngestAsync(folders, rebuild, plain, ct, wait);
         }
 
         IngestReport? report = null;
@@ -42,7 +42,7 @@ public static class IngestRunner
                     task.Value = p.Done;
                     if (p.PerSecond is { } rate) task.Description = $"{p.Stage} ({p.Done}/{p.Total}, {rate:0.0}/s)";
                 });
-                report = await ingestor.IngestAsync(folders, rebuild, progress, ct);
+                report = await ingestor.IngestAsync(folders, rebuild, progress, ct, wait);
             });
         return report!;
     }
@@ -64,6 +64,7 @@ public static class IngestRunner
         var report = await RunAsync(services, [corpus], rebuild: false, ct);
         Terminal.Notice($"Ingested {report.Studies} studies ({report.Chunks} chunks) in {report.Seconds:0.00} s.");
         foreach (var r in report.Rejected) Terminal.Notice($"rejected: {r}");
+        foreach (var s in report.SkippedLinks) Terminal.Notice($"skipped: {s}");
     }
 
     /// <summary>Reports on the calling thread (Progress&lt;T&gt; posts to the thread pool, which can reorder lines).</summary>

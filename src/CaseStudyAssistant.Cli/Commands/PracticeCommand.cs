@@ -1,3 +1,4 @@
+using CaseStudyAssistant.Configuration;
 using System.CommandLine;
 using System.Text;
 using CaseStudyAssistant.Practice;
@@ -28,7 +29,8 @@ public static class PracticeCommand
         command.SetAction(async (r, ct) =>
         {
             var n = r.GetValue(count);
-            if (n is < 1 or > 20) throw new CliError($"--count must be between 1 and 20, got {n}");
+            CliError.ThrowIf(RequestRules.PracticeCount(n));
+            CliError.ThrowIf(RequestRules.Topic(r.GetValue(topic)));
             var chosenSeed = r.GetValue(seed) ?? Random.Shared.Next(1, 100_000);
             var request = new PracticeRequest
             {
@@ -40,13 +42,7 @@ public static class PracticeCommand
             using var host = CliHost.Build(overrides);
             await IngestRunner.EnsureIndexedAsync(host.Services, ct);
             var set = await host.Services.GetRequiredService<IPracticeGenerator>().GenerateAsync(request, ct);
-            if (set.Items.Count == 0)
-                throw new CliError("no study matches " + string.Join(" and ", new[]
-                    {
-                        request.Filter.IsEmpty ? null : request.Filter.ToString(),
-                        request.Topic is null ? null : $"the topic '{request.Topic}'",
-                    }.OfType<string>().DefaultIfEmpty("the request")),
-                    "loosen the filters, or list what there is with 'csa studies'");
+            if (set.Items.Count == 0) CliError.ThrowIf(RequestRules.NoPracticeMatch(request.Filter, request.Topic));
             if (set.Notice is not null) Terminal.Notice($"note: {set.Notice}");
             if (r.GetValue(seed) is null && r.GetValue(format) != "json") Terminal.Notice($"seed {set.Seed} (pass --seed {set.Seed} to get the same questions again)");
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using CaseStudyAssistant.Web;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CaseStudyAssistant.Cli.Commands;
@@ -19,18 +20,31 @@ public static class ServeCommand
         command.SetAction(async (r, ct) =>
         {
             var listen = r.GetValue(urls)!;
+            if (WebOptions.CheckUrls(listen, out _) is { } badUrls)
+                throw new CliError($"cannot listen on {listen}: {badUrls}", "e.g. --urls http://127.0.0.1:5080 (several: separate them with ';')");
             var overrides = store.Overrides(r);
             llm.AddOverrides(r, overrides);
             overrides["urls"] = listen;
-            var app = WebApp.Build([], overrides);
+            WebApplication app;
+            try { app = WebApp.Build([], overrides); }
+            catch (WebStartupException e) { throw new CliError(e.Message, e.Hint); }
             await using (app)
             {
                 var options = app.Services.GetRequiredService<WebOptions>();
                 if (!WebOptions.LoopbackOnly(listen.Split(';')) && options.ApiKey is null)
                     throw new CliError($"listening on {listen} (beyond loopback) needs an API key", "set CSA_API_KEY in the environment, or use --urls http://127.0.0.1:PORT");
                 await IngestRunner.EnsureIndexedAsync(app.Services, ct);
-                Terminal.Notice($"Serving on {listen} (API key {(options.ApiKey is null ? "not required" : "required")}); Ctrl+C stops.");
-                await app.RunAsync(listen);
+                app.Urls.Clear();
+                foreach (var url in listen.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)) app.Urls.Add(url);
+                try { await app.StartAsync(ct); }
+                catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
+                {
+                    var why = e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase) ? "the address is already in use" : e.Message.Split('\n')[0].TrimEnd('.');
+                    throw new CliError($"cannot listen on {listen}: {why}", "stop what uses that port, or choose another with --urls http://127.0.0.1:PORT");
+                }
+                // Only now: the sockets are bound.
+                Terminal.Notice($"Serving on {string.Join(", ", app.Urls)} (API key {(options.ApiKey is null ? "not required" : "required")}); Ctrl+C stops.");
+                await app.WaitForShutdownAsync(ct);
             }
             return ExitCodes.Ok;
         });

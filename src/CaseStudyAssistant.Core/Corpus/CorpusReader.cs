@@ -10,6 +10,9 @@ namespace CaseStudyAssistant.Corpus;
 /// </summary>
 public sealed class CorpusReader
 {
+    /// <summary>Changes when the same file would be read into different text (part of the index's pipeline version).</summary>
+    public const string Version = "2";
+
     /// <summary>Files larger than this are rejected rather than read (a study note is a few KB).</summary>
     public long MaxFileBytes { get; init; } = 1024 * 1024;
 
@@ -36,11 +39,12 @@ public sealed class CorpusReader
         var entries = new List<(CaseStudy? Study, DocumentDraft? Draft)>();
         var rejected = new List<RejectedFile>();
         var stats = DocumentStats.None;
+        var walk = new CorpusWalk();
         foreach (var folder in folders)
         {
             if (!Directory.Exists(folder))
                 throw new DirectoryNotFoundException($"corpus folder not found: {folder}");
-            foreach (var file in EnumerateFiles(folder))
+            foreach (var file in EnumerateFiles(folder, walk))
             {
                 var relative = Path.GetRelativePath(folder, file);
                 var display = Path.Combine(folder, relative);
@@ -75,7 +79,7 @@ public sealed class CorpusReader
             firstSeen[study.Id] = study.SourcePath;
             studies.Add(study);
         }
-        return new CorpusReadResult(studies, rejected) { Documents = stats };
+        return new CorpusReadResult(studies, rejected) { Documents = stats, SkippedLinks = walk.Skipped };
     }
 
     /// <summary>
@@ -122,14 +126,11 @@ public sealed class CorpusReader
 
     private static bool IsCatalogRow(string sourcePath) => FileOf(sourcePath) != sourcePath;
 
-    /// <summary>Markdown, CSV, PDF and HTML files, in a stable order, skipping hidden folders and README-like files.</summary>
-    public static IEnumerable<string> EnumerateFiles(string folder)
-    {
-        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System, IgnoreInaccessible = true };
-        return Directory.EnumerateFiles(folder, "*", options)
-            .Where(f => IsStudyFile(f) && !Path.GetRelativePath(folder, f).Split(Path.DirectorySeparatorChar).Any(p => p.StartsWith('.')))
-            .Order(StringComparer.Ordinal);
-    }
+    /// <summary>Markdown, CSV, PDF and HTML files, in a stable order, skipping hidden entries and README-like files.</summary>
+    public static IEnumerable<string> EnumerateFiles(string folder) => EnumerateFiles(folder, new CorpusWalk());
+
+    private static IEnumerable<string> EnumerateFiles(string folder, CorpusWalk walk) =>
+        walk.Files(folder).Where(IsStudyFile).Order(StringComparer.Ordinal).ToList();
 
     private static bool IsStudyFile(string path)
     {
@@ -152,9 +153,7 @@ public sealed class CorpusReader
             stats = stats.Add(read);
             return extracted;
         }
-        catch (CorpusFormatException e) { rejected.Add(new(draft.DisplayPath, e.Message)); }
-        catch (IOException e) { rejected.Add(new(draft.DisplayPath, $"cannot be read: {e.Message}")); }
-        catch (UnauthorizedAccessException) { rejected.Add(new(draft.DisplayPath, "cannot be read: permission denied")); }
+        catch (Exception e) when (e is not OperationCanceledException) { rejected.Add(new(draft.DisplayPath, Problem(e))); }
         return null;
     }
 
@@ -174,10 +173,22 @@ public sealed class CorpusReader
             var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
             return new([StudyFileParser.ParseMarkdown(text, relativePath, displayPath, hash)], []);
         }
-        catch (CorpusFormatException e) { return new([], [new(displayPath, e.Message)]); }
-        catch (IOException e) { return new([], [new(displayPath, $"cannot be read: {e.Message}")]); }
-        catch (UnauthorizedAccessException) { return new([], [new(displayPath, "cannot be read: permission denied")]); }
+        catch (Exception e) when (e is not OperationCanceledException) { return new([], [new(displayPath, Problem(e))]); }
     }
+
+    /// <summary>
+    /// Why one file was rejected. Parsers and the libraries under them can throw anything on odd input; whatever it is,
+    /// it costs that file only, never the ingest.
+    /// </summary>
+    private static string Problem(Exception e) => e switch
+    {
+        CorpusFormatException => e.Message,
+        IOException => $"cannot be read: {e.Message}",
+        UnauthorizedAccessException => "cannot be read: permission denied",
+        _ => $"could not be parsed ({e.GetType().Name}: {FirstLine(e.Message)})",
+    };
+
+    private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim() is { Length: > 0 } line ? line : "no details";
 
     private static string ReadText(string path, long maxBytes, out byte[] bytes)
     {

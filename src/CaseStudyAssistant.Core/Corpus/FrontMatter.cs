@@ -51,12 +51,14 @@ public sealed record FrontMatter
         {
             map = StrictYaml(yaml);
         }
-        catch (YamlException e)
+        catch (Exception e) when (e is YamlException or InvalidOperationException)
         {
             // Hand-written notes often have "title: Foo: Bar", which strict YAML rejects; simple key: value lines
-            // are still unambiguous, so read those leniently before giving up.
+            // are still unambiguous, so read those leniently before giving up. (YamlDotNet reports some malformed
+            // flow collections, such as "[a, b", as InvalidOperationException rather than YamlException.)
+            var where = e is YamlException y ? $" at line {y.Start.Line + 1}" : "";
             map = LenientLines(yaml)
-                ?? throw new CorpusFormatException($"invalid YAML in front matter at line {e.Start.Line + 1}: {FirstSentence(e.Message)}");
+                ?? throw new CorpusFormatException($"invalid YAML in front matter{where}: {FirstSentence(e.Message)}");
         }
 
         string? Text(params string[] keys)

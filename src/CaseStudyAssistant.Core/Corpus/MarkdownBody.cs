@@ -87,6 +87,11 @@ public sealed record MarkdownBody(string? Title, IReadOnlyList<StudySection> Sec
             case HeadingBlock h:
                 AppendLine(sb, InlineText(h.Inline, links));
                 break;
+            case HtmlBlock html:
+                // Raw HTML can share its lines with prose ("<script>…</script> Real text"): keep the text a reader
+                // would see, drop scripts, styles and comments.
+                AppendLine(sb, VisibleText(string.Join('\n', html.Lines.Lines.Take(html.Lines.Count).Select(l => l.ToString()))));
+                break;
             case ContainerBlock container:
                 foreach (var child in container) AppendBlock(child, sb, links);
                 break;
@@ -130,6 +135,16 @@ public sealed record MarkdownBody(string? Title, IReadOnlyList<StudySection> Sec
             case HtmlInline: break;
             case ContainerInline c: foreach (var child in c) AppendInline(child, sb, links); break;
         }
+    }
+
+    private static readonly AngleSharp.Html.Parser.HtmlParser Html = new();
+
+    internal static string VisibleText(string html)
+    {
+        using var document = Html.ParseDocument($"<body>{html}</body>");
+        foreach (var hidden in document.QuerySelectorAll("script, style, template, noscript").ToList()) hidden.Remove();
+        var text = document.Body?.TextContent ?? "";
+        return string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
     }
 
     internal static bool IsWebUrl(string? url) =>

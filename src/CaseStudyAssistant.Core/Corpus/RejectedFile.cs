@@ -13,4 +13,7 @@ public sealed record CorpusReadResult(IReadOnlyList<CaseStudy> Studies, IReadOnl
 {
     /// <summary>How many PDFs and web pages were read and how long that took.</summary>
     public Documents.DocumentStats Documents { get; init; } = Corpus.Documents.DocumentStats.None;
+
+    /// <summary>Links the walk did not follow (loops, folders or files already read, broken links).</summary>
+    public IReadOnlyList<SkippedLink> SkippedLinks { get; init; } = [];
 }

@@ -11,6 +11,15 @@ public interface IStudyIndex : IDisposable
     /// <summary>Where the index lives, for messages (a file path or a server URL and collection).</summary>
     string Location { get; }
 
+    /// <summary>
+    /// Serialises writers: an ingest holds this from before it reads the state until its changes are applied. With
+    /// <paramref name="wait"/> false a held lock fails at once (<see cref="StoreException"/>).
+    /// </summary>
+    Task<IDisposable> LockForWriteAsync(bool wait, Action? onWaiting, CancellationToken ct = default);
+
+    /// <summary>Pins the current generation for the reads of this async flow (a web request) until disposed.</summary>
+    Task<IndexReadScope> BeginReadAsync(CancellationToken ct = default);
+
     Task<IndexState> GetStateAsync(CancellationToken ct = default);
 
     /// <summary>

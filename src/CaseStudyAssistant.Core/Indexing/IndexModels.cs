@@ -66,3 +66,13 @@ public enum IndexWriteMode
 
 /// <summary>Raised when the index was built with another embedding model, dimension or format.</summary>
 public sealed class IndexMismatchException(string message) : Exception(message);
+
+/// <summary>
+/// A scope in which every read of the index (this async flow) sees one generation, whatever ingests finish meanwhile.
+/// <see cref="Generation"/> names that generation (it changes with every write).
+/// </summary>
+public sealed class IndexReadScope(string generation, Action? end = null) : IDisposable
+{
+    public string Generation { get; } = generation;
+    public void Dispose() => end?.Invoke();
+}

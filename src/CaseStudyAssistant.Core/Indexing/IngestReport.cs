@@ -10,6 +10,9 @@ public sealed record IngestReport(
     /// <summary>The PDFs and web pages read, and the time spent extracting their text.</summary>
     public DocumentStats Documents { get; init; } = DocumentStats.None;
 
+    /// <summary>Links in the corpus folders that were not followed (loops, already read, broken).</summary>
+    public IReadOnlyList<SkippedLink> SkippedLinks { get; init; } = [];
+
     public bool HasRejections => Rejected.Count > 0;
     public int Studies => Added + Updated + Unchanged;
     public EmbeddingModelInfo? Model { get; init; }

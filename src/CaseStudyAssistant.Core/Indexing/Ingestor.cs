@@ -19,10 +19,15 @@ public sealed class Ingestor(
 {
     private const int EmbeddingBatch = 32;
 
-    public async Task<IngestReport> IngestAsync(IReadOnlyList<string> folders, bool rebuild, IProgress<IngestProgress>? progress = null, CancellationToken ct = default)
+    /// <param name="waitForOtherIngest">False: fail at once when another ingest holds the index's write lock.</param>
+    public async Task<IngestReport> IngestAsync(IReadOnlyList<string> folders, bool rebuild, IProgress<IngestProgress>? progress = null,
+        CancellationToken ct = default, bool waitForOtherIngest = true)
     {
         using var ingest = Telemetry.Source.StartActivity("csa.ingest");
         var clock = Stopwatch.StartNew();
+        // The lock comes before the state is read: a diff computed against a state another ingest is changing is wrong.
+        using var writeLock = await index.LockForWriteAsync(waitForOtherIngest,
+            () => progress?.Report(new("Waiting for another ingest of this index to finish", 0, 1)), ct);
         progress?.Report(new("Reading corpus", 0, 1));
         var reading = Telemetry.Source.StartActivity("csa.ingest.read");
         var state = rebuild ? IndexState.Empty : await index.GetStateAsync(ct);
@@ -86,6 +91,7 @@ public sealed class Ingestor(
         return new IngestReport(added, updated, unchanged, removed.Count, texts.Count, clock.Elapsed.TotalSeconds,
             read.Rejected, index.Location, rebuild)
         {
+            SkippedLinks = read.SkippedLinks,
             Model = model, ChunksEmbedded = embedded, ChunksFromCache = texts.Count - embedded,
             ChunksOverWindow = chunked.Sum(p => p.Chunks.Count(c => c.OverWindow)), EmbedSeconds = embedSeconds,
             EmbeddingTokens = embedder.Window is { } window ? texts.Sum(t => (long)window.CountTokens(t) + 2) : 0,
@@ -116,7 +122,7 @@ public sealed class Ingestor(
 
     /// <summary>Everything that shapes stored chunks and vectors; when it changes, all studies are re-encoded.</summary>
     public string PipelineVersion(EmbeddingModelInfo model) =>
-        $"analyzer={TextAnalyzer.Version};chunks={chunking.MaxTokens}/{chunking.OverlapSentences}/{chunking.Encoding}/window={embedder.Window?.MaxTokens ?? 0};sparse={SparseEncoder.K1}/{SparseEncoder.B}/{SparseEncoder.AverageLength}/{SparseEncoder.AverageStudyLength};model={model.Name}";
+        $"reader={CorpusReader.Version};analyzer={TextAnalyzer.Version};chunks={chunking.MaxTokens}/{chunking.OverlapSentences}/{chunking.Encoding}/window={embedder.Window?.MaxTokens ?? 0};sparse={SparseEncoder.K1}/{SparseEncoder.B}/{SparseEncoder.AverageLength}/{SparseEncoder.AverageStudyLength};model={model.Name}";
 }
 
 public static class IndexCompatibility

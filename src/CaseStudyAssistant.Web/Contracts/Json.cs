@@ -19,37 +19,23 @@ public static class Json
     /// <summary>One line per value: for Server-Sent Events, where a newline ends a data line.</summary>
     public static readonly JsonSerializerOptions Compact = new(Options) { WriteIndented = false };
 
-    public static object Citation(Citation c) => new { n = c.N, docId = c.DocId, title = c.Title, company = c.Company, year = c.Year, url = c.Url, chunkId = c.ChunkId, heading = c.Heading, page = c.Page, passage = c.Passage };
+    public static CitationBody Citation(Citation c) => new(c.N, c.DocId, c.Title, c.Company, c.Year, c.Url, c.ChunkId, c.Heading, c.Page, c.Passage);
 
-    public static object Answer(Answer a) => new
-    {
-        question = a.Question,
-        answer = a.Text,
-        refused = a.Refused,
-        mode = a.Mode,
-        model = a.Model,
-        evidence = Math.Round(a.Evidence, 4),
-        similarity = Math.Round(a.Similarity, 4),
-        citations = a.Citations.Select(Citation),
-        nearest = a.Nearest.Select(s => new { docId = s.DocId, title = s.Title, company = s.Company, year = s.Year, url = s.Url }),
-        retrieved = a.Retrieved.Select(r => new { docId = r.DocId, chunkId = r.ChunkId, heading = r.Heading, score = Math.Round(r.Score, 6), sparseRank = r.SparseRank, denseRank = r.DenseRank, studyRank = r.StudyRank, matchedTerms = r.MatchedTerms }),
-        removedCitations = a.RemovedCitations,
-        unsupportedSentences = a.UnsupportedSentences,
-        followUps = a.FollowUps,
-        notice = a.Notice,
-        prompts = a.Prompts.Select(p => new { name = p.Name, hash = p.Hash }),
-        usage = a.Usage is { } u ? new { inputTokens = u.InputTokens, outputTokens = u.OutputTokens } : null,
-        timingsMs = a.TimingsMs,
-    };
+    public static NearestBody Nearest(NearestStudy s) => new(s.DocId, s.Title, s.Company, s.Year, s.Url);
 
-    public static object StudySummary(StudyRecord s) => new
-    {
-        id = s.Id, title = s.Title, company = s.Company, industry = s.Industry, category = s.Category, year = s.Year, tags = s.Tags, url = s.SourceUrl,
-    };
+    public static AnswerBody Answer(Answer a) => new(
+        a.Question, a.Text, a.Refused, a.Mode, a.Model, Math.Round(a.Evidence, 4), Math.Round(a.Similarity, 4),
+        a.Citations.Select(Citation).ToList(), a.Nearest.Select(Nearest).ToList(),
+        a.Retrieved.Select(r => new RetrievedBody(r.DocId, r.ChunkId, r.Heading, Math.Round(r.Score, 6), r.SparseRank, r.DenseRank, r.StudyRank, r.MatchedTerms)).ToList(),
+        a.RemovedCitations, a.UnsupportedSentences, a.FollowUps, a.Notice,
+        a.Prompts.Select(p => new PromptBody(p.Name, p.Hash)).ToList(),
+        a.Usage is { } u ? new UsageBody(u.InputTokens, u.OutputTokens) : null, a.TimingsMs);
 
-    public static object StudyDetail(StudyRecord s) => new
-    {
-        id = s.Id, title = s.Title, company = s.Company, industry = s.Industry, category = s.Category, year = s.Year, tags = s.Tags, url = s.SourceUrl,
-        sourcePath = s.SourcePath, chunks = s.ChunkCount, sections = s.Sections.Select(x => new { heading = x.Heading, page = x.Page, text = x.Text }),
-    };
+    public static StudySummaryBody StudySummary(StudyRecord s) => new(s.Id, s.Title, s.Company, s.Industry, s.Category, s.Year, s.Tags, s.SourceUrl);
+
+    public static StudyDetailBody StudyDetail(StudyRecord s) => new(s.Id, s.Title, s.Company, s.Industry, s.Category, s.Year, s.Tags, s.SourceUrl,
+        SourceFile(s.SourcePath), s.ChunkCount, s.Sections.Select(x => new SectionBody(x.Heading, x.Page, x.Text)).ToList());
+
+    /// <summary>"/home/me/corpus/ads/x.md" → "x.md"; a catalog row "…/catalog.csv:12" → "catalog.csv:12".</summary>
+    public static string SourceFile(string sourcePath) => Path.GetFileName(sourcePath);
 }

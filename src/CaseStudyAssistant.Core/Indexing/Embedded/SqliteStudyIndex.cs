@@ -9,22 +9,75 @@ namespace CaseStudyAssistant.Indexing.Embedded;
 /// The embedded store: one SQLite file holding studies, chunks, dense vectors, sparse weights, content hashes and
 /// the embedding model. Every ingest is one transaction (rollback journal), and a rebuild writes a new file that
 /// replaces the old one by rename, so a failed or killed ingest leaves the previous index as it was.
-/// Searches run in memory over a snapshot loaded on first use.
+/// Searches run in memory over a snapshot of one generation of the file; when another process writes a new
+/// generation, the next read loads it and swaps it in whole.
 /// </summary>
 public sealed class SqliteStudyIndex : IStudyIndex
 {
     public const int SchemaVersion = 2;
     private readonly string _path;
-    private InMemoryHybridSearch? _search;
-    private Dictionary<string, StudyRecord>? _studies;
-    private int _dimensions;
+    private volatile Snapshot? _current;
+    private readonly Lock _loading = new();
+    private readonly AsyncLocal<Snapshot?> _pinned = new();
+
+    /// <summary>One generation of the index, loaded whole.</summary>
+    /// <param name="Version">Generation and write time together: a deleted and recreated index restarts its count.</param>
+    private sealed record Snapshot(FileStamp Stamp, string Generation, string Version, InMemoryHybridSearch Search, Dictionary<string, StudyRecord> Studies);
+
+    /// <summary>What tells a new generation apart without opening the file: its identity, size and write time.</summary>
+    private readonly record struct FileStamp(bool Exists, long Length, DateTime WrittenUtc);
 
     public SqliteStudyIndex(string path) => _path = Path.GetFullPath(path);
 
     public string Location => _path;
 
+    public async Task<IDisposable> LockForWriteAsync(bool wait, Action? onWaiting, CancellationToken ct = default)
+    {
+        CheckOwnership(_path);
+        var held = await WriteLock.AcquireAsync(_path + ".lock", _path, wait, onWaiting, ct);
+        // Under the lock no other build is running, so any build file left here belongs to a killed rebuild.
+        foreach (var stale in Directory.EnumerateFiles(Path.GetDirectoryName(_path)!, Path.GetFileName(_path) + ".building-*"))
+            if (!stale.EndsWith("-journal", StringComparison.Ordinal)) DeleteFileSet(stale);
+            else if (!File.Exists(stale[..^"-journal".Length])) File.Delete(stale);
+        return held;
+    }
+
+    public Task<IndexReadScope> BeginReadAsync(CancellationToken ct = default)
+    {
+        var snapshot = Current();
+        _pinned.Value = snapshot;
+        return Task.FromResult(new IndexReadScope(snapshot.Generation, () => _pinned.Value = null));
+    }
+
+    /// <summary>
+    /// Refuses to touch a file that is not an index of ours: csa never overwrites or adds tables to someone else's file.
+    /// An empty file, or a SQLite file with no tables (a first ingest killed early), is treated as a new index.
+    /// </summary>
+    private static void CheckOwnership(string path)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists || info.Length == 0) return;
+        var header = new byte[16];
+        using (var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+            if (f.Read(header, 0, 16) < 16 || System.Text.Encoding.ASCII.GetString(header) != "SQLite format 3\0")
+                throw NotOurs(path, "it is not a SQLite database");
+        var cs = new SqliteConnectionStringBuilder { DataSource = path, Pooling = false, Mode = SqliteOpenMode.ReadOnly }.ToString();
+        using var c = new SqliteConnection(cs);
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*), COALESCE(SUM(name = 'meta'), 0) FROM sqlite_master WHERE type = 'table'";
+        using var r = cmd.ExecuteReader();
+        r.Read();
+        if (r.GetInt64(0) > 0 && r.GetInt64(1) == 0) throw NotOurs(path, "it is a SQLite database of something else");
+    }
+
+    private static StoreException NotOurs(string path, string why) =>
+        new($"{path} is not a csa index ({why}); it was left untouched",
+            "point --index (Index:Path) at a new file or an existing csa index; csa never replaces other files");
+
     private static SqliteConnection Open(string path, bool create)
     {
+        CheckOwnership(path);
         if (create) Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         // No pooling: a rebuild replaces the file, and a pooled connection would keep reading the old one.
         var cs = new SqliteConnectionStringBuilder { DataSource = path, Pooling = false, Mode = create ? SqliteOpenMode.ReadWriteCreate : SqliteOpenMode.ReadWrite }.ToString();
@@ -95,21 +148,32 @@ public sealed class SqliteStudyIndex : IStudyIndex
     public Task ApplyAsync(IndexChanges changes, EmbeddingModelInfo model, string pipelineVersion, IndexWriteMode mode, CancellationToken ct = default)
     {
         if (mode == IndexWriteMode.Rebuild) Rebuild(changes, model, pipelineVersion, ct);
-        else Write(_path, changes, model, pipelineVersion, ct);
-        _search = null; _studies = null;
+        else Write(_path, changes, model, pipelineVersion, NextGeneration(), ct);
         return Task.CompletedTask;
+    }
+
+    /// <summary>Generations count up across rebuilds too, so a reader can tell any two apart.</summary>
+    private long NextGeneration()
+    {
+        if (!File.Exists(_path)) return 1;
+        try
+        {
+            using var c = Open(_path, create: false);
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "SELECT value FROM meta WHERE key = 'generation'";
+            return (long.TryParse(cmd.ExecuteScalar() as string, out var g) ? g : 0) + 1;
+        }
+        catch (SqliteException) { return 1; }
     }
 
     private void Rebuild(IndexChanges changes, EmbeddingModelInfo model, string pipelineVersion, CancellationToken ct)
     {
+        CheckOwnership(_path);
         var temp = $"{_path}.building-{Environment.ProcessId}";
-        // Leftovers of rebuilds that were killed before their swap.
-        foreach (var stale in Directory.EnumerateFiles(Path.GetDirectoryName(_path)!, Path.GetFileName(_path) + ".building-*"))
-            if (!stale.EndsWith("-journal")) DeleteFileSet(stale);
         DeleteFileSet(temp);
         try
         {
-            Write(temp, changes with { Deletions = [] }, model, pipelineVersion, ct);
+            Write(temp, changes with { Deletions = [] }, model, pipelineVersion, NextGeneration(), ct);
             CarryOverChatHistory(temp);
             // Opening the old file once lets SQLite roll back any interrupted transaction, so no stale journal
             // is left next to the path we are about to replace.
@@ -152,7 +216,7 @@ public sealed class SqliteStudyIndex : IStudyIndex
         foreach (var p in new[] { path, path + "-journal" }) if (File.Exists(p)) File.Delete(p);
     }
 
-    private static void Write(string path, IndexChanges changes, EmbeddingModelInfo model, string pipelineVersion, CancellationToken ct)
+    private static void Write(string path, IndexChanges changes, EmbeddingModelInfo model, string pipelineVersion, long generation, CancellationToken ct)
     {
         using var c = Open(path, create: true);
         EnsureSchema(c);
@@ -192,6 +256,7 @@ public sealed class SqliteStudyIndex : IStudyIndex
         WriteMeta(c, tx, "embedding_dimensions", model.Dimensions.ToString());
         WriteMeta(c, tx, "pipeline_version", pipelineVersion);
         WriteMeta(c, tx, "updated_utc", DateTime.UtcNow.ToString("O"));
+        WriteMeta(c, tx, "generation", generation.ToString());
         tx.Commit();
     }
 
@@ -217,16 +282,44 @@ public sealed class SqliteStudyIndex : IStudyIndex
         return v;
     }
 
-    private void EnsureLoaded()
+    private FileStamp Stamp()
     {
-        if (_search is not null && _studies is not null) return;
+        var info = new FileInfo(_path);
+        return info.Exists ? new FileStamp(true, info.Length, info.LastWriteTimeUtc) : default;
+    }
+
+    /// <summary>The generation pinned for this request, or the newest one (loaded once, under a lock, then swapped in).</summary>
+    private Snapshot Current()
+    {
+        if (_pinned.Value is { } pinned) return pinned;
+        var stamp = Stamp();
+        if (_current is { } known && known.Stamp == stamp) return known;
+        lock (_loading)
+        {
+            stamp = Stamp();
+            if (_current is { } loaded && loaded.Stamp == stamp) return loaded;
+            return _current = Load(stamp);
+        }
+    }
+
+    private Snapshot Load(FileStamp stamp)
+    {
         var studies = new Dictionary<string, StudyRecord>(StringComparer.Ordinal);
         var items = new List<(StudyRecord, ChunkRecord, float[], SparseVector)>();
         var studyVectors = new List<(StudyRecord, SparseVector)>();
-        if (!File.Exists(_path)) { _studies = studies; _search = new InMemoryHybridSearch(items, studyVectors, 0); return; }
+        if (!stamp.Exists) return new Snapshot(stamp, "0", "", new InMemoryHybridSearch(items, studyVectors, 0), studies);
         using var c = Open(_path, create: false);
         EnsureSchema(c);
-        _dimensions = int.TryParse(ReadMeta(c, "embedding_dimensions"), out var d) ? d : 0;
+        // One read transaction: the studies, chunks and generation all come from the same committed state.
+        Exec(c, "BEGIN DEFERRED");
+        var dimensions = int.TryParse(ReadMeta(c, "embedding_dimensions"), out var d) ? d : 0;
+        var generation = ReadMeta(c, "generation") ?? "1";
+        var version = $"{generation}@{ReadMeta(c, "updated_utc")}";
+        if (_current is { } same && same.Version == version)
+        {
+            Exec(c, "COMMIT");
+            return same with { Stamp = stamp };
+        } // touched but not rewritten (e.g. a chat session saved)
         using (var cmd = c.CreateCommand())
         {
             cmd.CommandText = "SELECT s.id, s.title, s.company, s.industry, s.category, s.year, s.tags, s.source_url, s.source_path, s.content_hash, s.sections, (SELECT COUNT(*) FROM chunks ch WHERE ch.study_id = s.id), s.sparse FROM studies s ORDER BY s.id";
@@ -257,35 +350,25 @@ public sealed class SqliteStudyIndex : IStudyIndex
                 items.Add((studies[chunk.StudyId], chunk, BytesToFloats((byte[])r[5]), SparseVector.FromBytes((byte[])r[6])));
             }
         }
-        _studies = studies;
-        _search = new InMemoryHybridSearch(items, studyVectors, _dimensions);
+        Exec(c, "COMMIT");
+        return new Snapshot(stamp, generation, version, new InMemoryHybridSearch(items, studyVectors, dimensions), studies);
     }
 
-    public Task<StoreSearchResult> SearchAsync(HybridQuery query, CancellationToken ct = default)
-    {
-        EnsureLoaded();
-        return Task.FromResult(_search!.Search(query));
-    }
+    public Task<StoreSearchResult> SearchAsync(HybridQuery query, CancellationToken ct = default) =>
+        Task.FromResult(Current().Search.Search(query));
 
-    public Task<TermStatistics> GetTermStatisticsAsync(IReadOnlyCollection<uint> termIds, CancellationToken ct = default)
-    {
-        EnsureLoaded();
-        return Task.FromResult(_search!.Statistics(termIds));
-    }
+    public Task<TermStatistics> GetTermStatisticsAsync(IReadOnlyCollection<uint> termIds, CancellationToken ct = default) =>
+        Task.FromResult(Current().Search.Statistics(termIds));
 
     public Task<IReadOnlyList<StudyRecord>> ListStudiesAsync(SearchFilter filter, CancellationToken ct = default)
     {
-        EnsureLoaded();
-        IReadOnlyList<StudyRecord> list = _studies!.Values.Where(filter.Matches)
+        IReadOnlyList<StudyRecord> list = Current().Studies.Values.Where(filter.Matches)
             .OrderBy(s => s.Company, StringComparer.OrdinalIgnoreCase).ThenByDescending(s => s.Year).ThenBy(s => s.Id, StringComparer.Ordinal).ToList();
         return Task.FromResult(list);
     }
 
-    public Task<StudyRecord?> GetStudyAsync(string id, CancellationToken ct = default)
-    {
-        EnsureLoaded();
-        return Task.FromResult(_studies!.GetValueOrDefault(id));
-    }
+    public Task<StudyRecord?> GetStudyAsync(string id, CancellationToken ct = default) =>
+        Task.FromResult(Current().Studies.GetValueOrDefault(id));
 
     public void Dispose() { }
 }
