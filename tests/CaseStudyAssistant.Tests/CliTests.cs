@@ -299,8 +299,7 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
         var r = Run("ask", "How are feeds ranked?", "--top", "0", "--index", IndexPath);
 
         Assert.Equal(2, r.ExitCode);
-        Assert.Contains("error: ", r.Stderr);
-        Assert.Contains("--top", r.Stderr);
+        Assert.Contains("error: top must be between 1 and 50", r.Stderr); // the same rule and words as POST /api/ask
         AssertNoStackTrace(r);
     }
 
@@ -318,19 +317,32 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void Ingest_rebuild_replaces_an_index_file_that_is_not_a_database()
+    public void Ingest_rebuild_never_replaces_a_file_that_is_not_an_index()
     {
         var corpus = WriteCorpus();
-        _dir.Write("state/index.db", "this is not a database, just some text that happens to be here\n");
+        const string text = "this is not a database, just some text that happens to be here\n";
+        _dir.Write("state/index.db", text);
 
         var r = Run("ingest", "--corpus", corpus, "--index", IndexPath, "--rebuild");
 
-        Assert.Equal(0, r.ExitCode);
-        Assert.Contains("3 added", r.Stdout);
-        var listed = Run("studies", "--json", "--index", IndexPath);
-        Assert.Equal(0, listed.ExitCode);
-        using var doc = JsonDocument.Parse(listed.Stdout);
-        Assert.Equal(3, doc.RootElement.GetArrayLength());
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("is not a csa index", r.Stderr);
+        Assert.Contains("hint: ", r.Stderr);
+        Assert.DoesNotContain("--rebuild", r.Stderr.Split("hint:")[1]); // the hint no longer suggests the overwrite
+        Assert.Equal(text, File.ReadAllText(IndexPath));
+        AssertNoStackTrace(r);
+    }
+
+    [Fact]
+    public void Argument_errors_exit_2_with_one_line_and_a_hint()
+    {
+        var r = Run("ask", "How are feeds ranked?", "--top", "many", "--index", IndexPath);
+
+        Assert.Equal(2, r.ExitCode);
+        Assert.StartsWith("error: ", r.Stderr);
+        Assert.Contains("hint: csa ask --help", r.Stderr);
+        Assert.Equal("", r.Stdout);
+        AssertNoStackTrace(r);
     }
 
     [Fact]

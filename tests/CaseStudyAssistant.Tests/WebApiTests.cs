@@ -322,8 +322,9 @@ public sealed partial class WebApiTests(WebFixture fixture)
 
         Assert.Equal("ready", json.GetProperty("status").GetString());
         Assert.Equal(4, json.GetProperty("studies").GetInt32());
-        // Proves Index:Path set with UseSetting reached the app (not .csa/index.db in the working folder).
-        Assert.Contains(Path.GetFullPath(fixture.IndexPath), json.GetProperty("store").GetString());
+        // 4 studies proves Index:Path set with UseSetting reached the app; where the file lives is not told.
+        Assert.Equal("embedded", json.GetProperty("store").GetString());
+        Assert.DoesNotContain(Path.GetDirectoryName(Path.GetFullPath(fixture.IndexPath))!, json.GetRawText());
     }
 
     [Fact]

@@ -58,11 +58,11 @@ public sealed class WebLimitsTests(WebFixture fixture)
     }
 
     [Fact]
-    public async Task Body_over_64_KB_is_400_with_a_clear_message()
+    public async Task Body_over_64_KB_is_413_with_a_clear_message()
     {
         var response = await Client.PostAsJsonAsync("/api/ask", new { question = new string('a', 70_000) });
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         var error = await WebAssert.ErrorAsync(response);
         Assert.Contains("too large", error);
         Assert.Contains("65536", error);
@@ -219,7 +219,7 @@ public sealed class WebRateLimitTests : IAsyncLifetime
 [Collection("WebEnvironment")]
 public sealed class WebApiKeyTests : IAsyncLifetime
 {
-    private const string Key = "test-key-4f1c";
+    private const string Key = "test-key-4f1c-9a2e-77b0";
     private readonly TempDir _dir = new("web-key");
     private WebTestFactory _factory = null!;
 
