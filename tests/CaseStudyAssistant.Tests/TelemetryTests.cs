@@ -101,6 +101,19 @@ public sealed class TelemetryTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public void Bad_OTLP_endpoint_is_one_line_naming_the_setting()
+    {
+        var r = Run(new Dictionary<string, string> { ["CSA_TELEMETRY__OTLPENDPOINT"] = "collector:4317" },
+            "ask", LlmAnswerTests.VoiceLabQuestion, "--index", IndexPath);
+
+        Assert.Equal(2, r.ExitCode);
+        var error = r.Stderr.Split('\n').Single(l => l.StartsWith("error: ", StringComparison.Ordinal));
+        Assert.Contains("Telemetry:OtlpEndpoint 'collector:4317' is not an http(s) URL", error);
+        Assert.DoesNotContain("   at ", r.Stderr);
+        Assert.Equal("", r.Stdout.Trim());
+    }
+
+    [Fact]
     public async Task Ingest_steps_are_spans_of_one_trace()
     {
         using var dir = new TempDir("telemetry-ingest");

@@ -32,8 +32,8 @@ public static class TelemetryExport
         var endpoint = configuration["Telemetry:OtlpEndpoint"] is { Length: > 0 } configured ? configured : null;
         var otlp = endpoint is not null || configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] is { Length: > 0 };
         if (!console && !otlp) return;
-        if (endpoint is not null && !Uri.TryCreate(endpoint, UriKind.Absolute, out _))
-            throw new ArgumentException($"Telemetry:OtlpEndpoint '{endpoint}' is not an absolute URL (e.g. http://localhost:4317)");
+        if (endpoint is not null && !(Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+            throw new ArgumentException($"Telemetry:OtlpEndpoint '{endpoint}' is not an http(s) URL (e.g. http://localhost:4317)");
         if (console) StderrTrace.Attach();
 
         services.AddOpenTelemetry()
