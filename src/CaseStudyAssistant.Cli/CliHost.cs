@@ -3,6 +3,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace CaseStudyAssistant.Cli;
 
@@ -24,10 +26,11 @@ public static class CliHost
         configure?.Invoke(builder.Services);
         AppServices.Add(builder.Services, builder.Configuration);
 
-        var telemetry = builder.Configuration.GetValue<bool>("Telemetry:Console");
-        if (telemetry) builder.Services.AddSingleton<TelemetryConsole>();
         var host = builder.Build();
-        if (telemetry) host.Services.GetRequiredService<TelemetryConsole>();
+        // Commands use the host without running it, so the providers that its hosted service would start are
+        // started here; disposing the host flushes them.
+        host.Services.GetService<TracerProvider>();
+        host.Services.GetService<MeterProvider>();
         return host;
     }
 }

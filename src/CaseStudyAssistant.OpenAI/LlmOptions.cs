@@ -15,8 +15,19 @@ public sealed class LlmOptions
     public int? EmbeddingDimensions { get; set; }
     /// <summary>Read from the environment only: CSA_LLM_API_KEY, or the provider's usual variable.</summary>
     public string? ApiKey { get; set; }
+    /// <summary>How long one attempt may wait for the server to start answering.</summary>
     public double TimeoutSeconds { get; set; } = 60;
+    /// <summary>Retries after a timeout, 429 or 5xx (0: one attempt only).</summary>
     public int MaxRetries { get; set; } = 3;
+    /// <summary>
+    /// The circuit opens when at least this many attempts were made within a minute and half of them failed
+    /// (timeouts, 429, 5xx); while it is open, calls fail at once (0 turns the breaker off).
+    /// </summary>
+    public int CircuitBreakerFailures { get; set; } = 6;
+    /// <summary>How long an open circuit stays open before one call is let through to test the endpoint.</summary>
+    public double CircuitBreakSeconds { get; set; } = 30;
+    /// <summary>At most this many model round trips that call tools (functions) within one request.</summary>
+    public int MaxToolRounds { get; set; } = 5;
 
     public bool Enabled => !string.IsNullOrWhiteSpace(Provider) && !Provider.Equals("none", StringComparison.OrdinalIgnoreCase);
 }

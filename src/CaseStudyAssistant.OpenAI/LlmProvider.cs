@@ -1,67 +1,74 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
-using CaseStudyAssistant.Answering;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using global::OpenAI;
 
 namespace CaseStudyAssistant.OpenAI;
 
-/// <summary>Builds the chat client and (optionally) the embedding generator for the configured provider.</summary>
-public sealed class LlmProvider
+/// <summary>
+/// The chat client and (optionally) the embedding generator for the configured provider: Microsoft.Extensions.AI's
+/// clients over the official OpenAI SDK (OpenAI, Azure OpenAI's v1 endpoint, Ollama and any compatible server),
+/// composed with <see cref="ChatClientBuilder"/>. From the outside in: function invocation (bounded), OpenTelemetry
+/// (GenAI semantic conventions, under <see cref="Telemetry.Name"/>), logging, and the translation of failures; the
+/// HTTP resilience policy (<see cref="LlmResilience"/>) sits under the SDK.
+/// </summary>
+public sealed class LlmProvider : IDisposable
 {
-    public IChatClient? Chat { get; }
+    private readonly HttpClient _http;
+
+    public IChatClient Chat { get; }
     public IEmbeddingGenerator<string, Embedding<float>>? Embeddings { get; }
     public string Provider { get; }
     public Uri Endpoint { get; }
 
-    private LlmProvider(string provider, Uri endpoint, IChatClient? chat, IEmbeddingGenerator<string, Embedding<float>>? embeddings)
+    private LlmProvider(string provider, Uri endpoint, HttpClient http, IChatClient chat, IEmbeddingGenerator<string, Embedding<float>>? embeddings)
     {
-        Provider = provider; Endpoint = endpoint; Chat = chat; Embeddings = embeddings;
+        Provider = provider; Endpoint = endpoint; _http = http; Chat = chat; Embeddings = embeddings;
     }
 
-    public static LlmProvider Create(LlmOptions options, Func<string, string?>? environment = null)
+    public static LlmProvider Create(LlmOptions options, Func<string, string?>? environment = null, ILoggerFactory? loggers = null) =>
+        Create(LlmConnection.Resolve(options, environment), loggers);
+
+    internal static LlmProvider Create(LlmConnection connection, ILoggerFactory? loggers)
     {
-        environment ??= Environment.GetEnvironmentVariable;
-        var provider = (options.Provider ?? "none").Trim().ToLowerInvariant();
-        if (provider == "none")
-            throw new LlmException("an embedding model was named but no LLM provider", false, "add --llm openai|azure|ollama|compatible (and --llm-endpoint where needed)");
-
-        string? Env(params string[] names) => names.Select(environment).FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));
-        var (endpoint, key, chatModel) = provider switch
-        {
-            "openai" => (options.Endpoint ?? "https://api.openai.com/v1",
-                Env("CSA_LLM_API_KEY", "OPENAI_API_KEY") ?? throw Missing("OPENAI_API_KEY"),
-                options.ChatModel ?? "gpt-4o-mini"),
-            "azure" => (options.Endpoint ?? throw new LlmException("Azure OpenAI needs its endpoint", false, "--llm-endpoint https://RESOURCE.openai.azure.com/openai/v1/"),
-                Env("CSA_LLM_API_KEY", "AZURE_OPENAI_API_KEY") ?? throw Missing("AZURE_OPENAI_API_KEY"),
-                options.ChatModel ?? throw new LlmException("Azure OpenAI needs the deployment name of the chat model", false, "--chat-model DEPLOYMENT")),
-            "ollama" => (options.Endpoint ?? "http://localhost:11434/v1", Env("CSA_LLM_API_KEY") ?? "ollama", options.ChatModel ?? "llama3.2"),
-            "compatible" => (options.Endpoint ?? throw new LlmException("an OpenAI-compatible server needs its endpoint", false, "--llm-endpoint http://HOST:PORT/v1"),
-                Env("CSA_LLM_API_KEY") ?? "none",
-                options.ChatModel ?? throw new LlmException("name the model the server should use", false, "--chat-model NAME")),
-            _ => throw new LlmException($"unknown LLM provider '{options.Provider}'", false, "use --llm openai, azure, ollama or compatible"),
-        };
-        if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-            throw new LlmException($"the LLM endpoint '{endpoint}' is not an http(s) URL", false, "--llm-endpoint http://HOST:PORT/v1");
-
+        loggers ??= NullLoggerFactory.Instance;
+        var options = connection.Options;
+        var http = LlmResilience.HttpClient(options);
         var clientOptions = new OpenAIClientOptions
         {
-            Endpoint = uri,
-            RetryPolicy = new ClientRetryPolicy(maxRetries: 0), // retries are ours (LlmResilience)
-            NetworkTimeout = TimeSpan.FromSeconds(options.TimeoutSeconds + 5),
+            Endpoint = connection.Endpoint,
+            Transport = new HttpClientPipelineTransport(http),
+            RetryPolicy = new ClientRetryPolicy(maxRetries: 0), // retries are the HTTP policy's
+            NetworkTimeout = LlmResilience.Budget(options),
         };
         // Azure's v1 endpoint also takes the key in its own header.
-        if (provider == "azure") clientOptions.AddPolicy(new HeaderPolicy("api-key", key), PipelinePosition.PerCall);
-        var client = new OpenAIClient(new ApiKeyCredential(key), clientOptions);
+        if (connection.Provider == "azure") clientOptions.AddPolicy(new HeaderPolicy("api-key", connection.ApiKey), PipelinePosition.PerCall);
+        var client = new OpenAIClient(new ApiKeyCredential(connection.ApiKey), clientOptions);
 
-        var chat = new OpenAIChatClient(client.GetChatClient(chatModel), chatModel, provider, uri, new LlmResilience(options, uri.ToString(), chatModel));
-        IEmbeddingGenerator<string, Embedding<float>>? embeddings = options.EmbeddingModel is { Length: > 0 } embeddingModel
-            ? new OpenAIEmbeddingGenerator(client.GetEmbeddingClient(embeddingModel), embeddingModel, options.EmbeddingDimensions, provider, uri, new LlmResilience(options, uri.ToString(), embeddingModel))
-            : null;
-        return new LlmProvider(provider, uri, chat, embeddings);
+        var chat = new ChatClientBuilder(client.GetChatClient(connection.ChatModel).AsIChatClient())
+            .UseFunctionInvocation(loggers, f => f.MaximumIterationsPerRequest = options.MaxToolRounds)
+            .UseOpenTelemetry(loggers, Telemetry.Name)
+            .UseLogging(loggers)
+            .Use(inner => new LlmFailureChatClient(inner, new LlmFailures(connection.Endpoint, connection.ChatModel, options)))
+            .Build();
 
-        static LlmException Missing(string variable) =>
-            new($"no API key for the LLM provider", false, $"set CSA_LLM_API_KEY or {variable} in the environment");
+        IEmbeddingGenerator<string, Embedding<float>>? embeddings = null;
+        if (options.EmbeddingModel is { Length: > 0 } embeddingModel)
+            embeddings = new EmbeddingGeneratorBuilder<string, Embedding<float>>(client.GetEmbeddingClient(embeddingModel).AsIEmbeddingGenerator(options.EmbeddingDimensions))
+                .UseOpenTelemetry(loggers, Telemetry.Name)
+                .UseLogging(loggers)
+                .Use(inner => new LlmFailureEmbeddingGenerator(inner, new LlmFailures(connection.Endpoint, embeddingModel, options)))
+                .Build();
+        return new LlmProvider(connection.Provider, connection.Endpoint, http, chat, embeddings);
+    }
+
+    public void Dispose()
+    {
+        Chat.Dispose();
+        Embeddings?.Dispose();
+        _http.Dispose();
     }
 
     private sealed class HeaderPolicy(string name, string value) : PipelinePolicy

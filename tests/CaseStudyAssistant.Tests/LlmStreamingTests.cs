@@ -130,7 +130,9 @@ public sealed class LlmStreamingTests
         Assert.Equal("pong", response.Text);
         Assert.Equal(123, response.Usage!.InputTokenCount);
         var metadata = provider.Chat.GetService<ChatClientMetadata>()!;
-        Assert.Equal((LlmRig.ChatModel, "compatible"), (metadata.DefaultModelId, metadata.ProviderName));
+        // The client speaks the OpenAI protocol whichever server is behind it; the configured provider is ours.
+        Assert.Equal((LlmRig.ChatModel, "openai"), (metadata.DefaultModelId, metadata.ProviderName));
+        Assert.Equal("compatible", provider.Provider);
         Assert.Equal(new Uri(server.V1).ToString().TrimEnd('/'), metadata.ProviderUri!.ToString().TrimEnd('/'));
         var request = server.Requests.Single();
         Assert.Equal([("system", "be brief"), ("user", "ping")], request.Messages.Select(m => (m.Role, m.Content)));

@@ -232,8 +232,8 @@ public static class Cli
         };
         psi.ArgumentList.Add(DllPath);
         foreach (var a in args) psi.ArgumentList.Add(a);
-        // The user's own CSA_ settings must not leak into the tests.
-        foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("CSA_", StringComparison.OrdinalIgnoreCase)).ToList())
+        // The user's own CSA_ and OpenTelemetry settings must not leak into the tests.
+        foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("CSA_", StringComparison.OrdinalIgnoreCase) || k.StartsWith("OTEL_", StringComparison.Ordinal)).ToList())
             psi.Environment.Remove(key);
         psi.Environment["CI"] = "true";
         psi.Environment["CSA_EMBEDDING__CACHEPATH"] = TestCache.Path;

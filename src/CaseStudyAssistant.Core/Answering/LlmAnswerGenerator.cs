@@ -42,7 +42,6 @@ public sealed class LlmAnswerGenerator(
         var chatOptions = new ChatOptions { Temperature = 0.1f, MaxOutputTokens = options.AnswerTokens };
         string text;
         LlmUsage? usage = null;
-        var clock = Stopwatch.StartNew();
         using (var generate = Telemetry.Source.StartActivity("csa.llm.generate"))
         {
             generate?.SetTag("gen_ai.request.model", ModelName);
@@ -58,7 +57,6 @@ public sealed class LlmAnswerGenerator(
                 var offline = await fallback.GenerateAsync(retrieval, null, ct);
                 return offline with { Notice = $"The language model failed ({e.Message}); this is the extractive answer instead." };
             }
-            Telemetry.RecordGeneration(ModelName, clock.Elapsed.TotalMilliseconds, usage);
         }
 
         var promptInfo = new[] { prompts.Info(SystemPrompt), prompts.Info(UserPrompt) };

@@ -23,11 +23,13 @@ public sealed class Ingestor(
     public async Task<IngestReport> IngestAsync(IReadOnlyList<string> folders, bool rebuild, IProgress<IngestProgress>? progress = null,
         CancellationToken ct = default, bool waitForOtherIngest = true)
     {
+        using var ingest = Telemetry.Source.StartActivity("csa.ingest");
         var clock = Stopwatch.StartNew();
         // The lock comes before the state is read: a diff computed against a state another ingest is changing is wrong.
         using var writeLock = await index.LockForWriteAsync(waitForOtherIngest,
             () => progress?.Report(new("Waiting for another ingest of this index to finish", 0, 1)), ct);
         progress?.Report(new("Reading corpus", 0, 1));
+        var reading = Telemetry.Source.StartActivity("csa.ingest.read");
         var state = rebuild ? IndexState.Empty : await index.GetStateAsync(ct);
         var model = await embedder.ModelAsync(ct);
         if (!state.IsEmpty) IndexCompatibility.Check(state.Model, model, index.Location);
@@ -55,10 +57,20 @@ public sealed class Ingestor(
             .Where(s => !present.Contains(s.Id) && !WasRejected(s.SourcePath))
             .Select(s => s.Id).ToList();
 
+        reading?.SetTag("csa.studies", read.Studies.Count);
+        reading?.Dispose();
+
         progress?.Report(new("Chunking", 0, toWrite.Count));
+        var chunking = Telemetry.Source.StartActivity("csa.ingest.chunk");
         var chunked = toWrite.Select(study => (Study: study, Chunks: chunker.Chunk(study))).ToList();
         var texts = chunked.SelectMany(p => p.Chunks.Select(c => ChunkContext.ForEmbedding(p.Study, c))).ToList();
-        var (vectors, embedded, embedSeconds) = await EmbedAsync(texts, progress, ct);
+        chunking?.SetTag("csa.chunks", texts.Count);
+        chunking?.Dispose();
+        float[][] vectors;
+        int embedded;
+        double embedSeconds;
+        using (Telemetry.Source.StartActivity("csa.ingest.embed"))
+            (vectors, embedded, embedSeconds) = await EmbedAsync(texts, progress, ct);
 
         var upserts = new List<StudyUpsert>(chunked.Count);
         var v = 0;
@@ -71,6 +83,7 @@ public sealed class Ingestor(
         if (upserts.Count > 0 || removed.Count > 0 || rebuild || state.Model is null)
         {
             progress?.Report(new("Writing index", 0, 1));
+            using var _ = Telemetry.Source.StartActivity("csa.ingest.write");
             await index.ApplyAsync(new IndexChanges(upserts, removed), model, pipeline, rebuild ? IndexWriteMode.Rebuild : IndexWriteMode.Incremental, ct);
         }
         progress?.Report(new("Done", 1, 1));

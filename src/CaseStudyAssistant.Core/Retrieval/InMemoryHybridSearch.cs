@@ -78,13 +78,19 @@ public sealed class InMemoryHybridSearch
             for (var c = 0; c < _chunks.Length; c++) allowed[c] = query.Filter.Matches(_studyOf[c]);
         }
 
-        var sparseScores = Bm25(_postings, _chunks.Length, query.Sparse);
-        var sparseTop = TopK(sparseScores, allowed, query.CandidatePool, requirePositive: true);
+        double[] sparseScores;
+        int[] sparseTop;
+        using (Telemetry.Source.StartActivity("csa.search.sparse"))
+        {
+            sparseScores = Bm25(_postings, _chunks.Length, query.Sparse);
+            sparseTop = TopK(sparseScores, allowed, query.CandidatePool, requirePositive: true);
+        }
 
         int[] denseTop = [];
         double[]? denseScores = null;
         if (query.DenseWeight > 0 && query.Dense.Length == _dimensions && TensorPrimitives.Norm(query.Dense) > 0)
         {
+            using var denseLeg = Telemetry.Source.StartActivity("csa.search.dense");
             var scores = denseScores = new double[_chunks.Length];
             var q = query.Dense;
             // Large stores score in blocks on all cores; small ones are not worth the hand-off.
@@ -99,6 +105,7 @@ public sealed class InMemoryHybridSearch
             denseTop = TopK(denseScores, allowed, query.CandidatePool, requirePositive: false);
         }
 
+        using var fusion = Telemetry.Source.StartActivity("csa.search.fusion");
         var fused = new Dictionary<int, (double Score, int? SparseRank, int? DenseRank)>();
         for (var r = 0; r < sparseTop.Length; r++)
             fused[sparseTop[r]] = (Rrf.Score(r, query.RrfK, query.SparseWeight), r + 1, null);
@@ -115,11 +122,13 @@ public sealed class InMemoryHybridSearch
                 kv.Value.SparseRank is null ? null : sparseScores[kv.Key],
                 kv.Value.DenseRank is null || denseScores is null ? null : denseScores[kv.Key]))
             .ToList();
+        fusion?.Dispose();
         return new StoreSearchResult(hits, query.StudyPool > 0 ? SearchStudies(query) : []);
     }
 
     private List<string> SearchStudies(HybridQuery query)
     {
+        using var _ = Telemetry.Source.StartActivity("csa.search.studies");
         var scores = Bm25(_studyPostings, _studies.Length, query.Sparse);
         bool[]? allowed = query.Filter.IsEmpty ? null : _studies.Select(query.Filter.Matches).ToArray();
         return TopK(scores, allowed, query.StudyPool, requirePositive: true).Select(i => _studies[i].Id).ToList();

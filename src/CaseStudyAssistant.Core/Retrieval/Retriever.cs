@@ -34,11 +34,15 @@ public sealed class Retriever(IStudyIndex index, Embedder embedder, RetrievalOpt
         var clock = Stopwatch.StartNew();
         var terms = TextAnalyzer.Instance.Analyze(question);
         var sparse = SparseEncoder.EncodeQuery(terms);
-        var dense = options.DenseWeight > 0 ? await embedder.EmbedQueryAsync(question, ct) : [];
+        float[] dense = [];
+        if (options.DenseWeight > 0)
+            using (Telemetry.Source.StartActivity("csa.retrieve.embed"))
+                dense = await embedder.EmbedQueryAsync(question, ct);
         var embedMs = clock.Elapsed.TotalMilliseconds;
         clock.Restart();
 
         var limit = top ?? options.Top;
+        using var search = Telemetry.Source.StartActivity("csa.retrieve.search");
         var found = await index.SearchAsync(new HybridQuery
         {
             Dense = dense, Sparse = sparse, Filter = filter ?? SearchFilter.None,
@@ -46,6 +50,8 @@ public sealed class Retriever(IStudyIndex index, Embedder embedder, RetrievalOpt
             Limit = Math.Max(limit * options.MaxChunksPerStudy * 4, options.CandidatePool),
             StudyPool = options.StudyWeight > 0 ? options.CandidatePool : 0,
         }, ct);
+        search?.SetTag("csa.hits", found.Chunks.Count);
+        search?.Dispose();
         var studyRanks = found.Studies.Select((id, i) => (id, i)).ToDictionary(x => x.id, x => x.i, StringComparer.Ordinal);
         var hits = FuseStudyRanking(found.Chunks, studyRanks);
 

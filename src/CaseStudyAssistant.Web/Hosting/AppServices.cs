@@ -8,8 +8,8 @@ namespace CaseStudyAssistant.Web.Hosting;
 
 /// <summary>
 /// How every host (the CLI, the web app) is composed: configuration from appsettings.json (beside the executable,
-/// then the current directory), then environment variables prefixed CSA_, then the command line's flags; then the
-/// store, the model provider and the pipeline.
+/// then the current directory), then environment variables prefixed CSA_ (and OpenTelemetry's OTEL_* under their own
+/// names), then the command line's flags; then the store, the model provider, the pipeline and telemetry export.
 /// </summary>
 public static class AppServices
 {
@@ -20,6 +20,7 @@ public static class AppServices
             .AddInMemoryCollection(new Dictionary<string, string?> { ["Index:Qdrant:Url"] = Environment.GetEnvironmentVariable("QDRANT_URL") }.Where(kv => !string.IsNullOrEmpty(kv.Value)))
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
             .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
+            .AddOtelEnvironment()
             .AddEnvironmentVariables("CSA_")
             .AddInMemoryCollection(flagOverrides.Where(kv => kv.Value is not null));
     }
@@ -47,6 +48,7 @@ public static class AppServices
             settings.Retrieval.DenseWeight = 1.0;
 
         services.AddCaseStudyAssistant(settings);
+        TelemetryExport.Add(services, configuration);
         return settings;
     }
 }
