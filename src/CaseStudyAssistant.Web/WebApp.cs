@@ -136,7 +136,9 @@ public static class WebApp
         {
             if (CheckQuestion(request.Question) is { } problem) return Bad(problem);
             if (request.Top is < 1 or > 50) return Bad("top must be between 1 and 50");
-            var answer = await assistant.AskAsync(request.Question!, request.Filters?.ToFilter(), request.Top, ct);
+            var (ask, badMode) = AskRequests.Read(request.Mode, request.KeepUnsupported, assistant);
+            if (badMode is not null) return Bad(badMode);
+            var answer = await assistant.AskAsync(request.Question!, request.Filters?.ToFilter(), request.Top, ct, ask: ask);
             answer = answer with { FollowUps = await followUps.SuggestAsync(answer, ct) };
             return Results.Json(Json.Answer(answer), Json.Options);
         }).WithSummary("Answer a question with citations (the same object as csa ask --json)");
@@ -145,9 +147,11 @@ public static class WebApp
         {
             if (CheckQuestion(request.Question) is { } problem) { await Bad(problem).ExecuteAsync(http); return; }
             if (request.Top is < 1 or > 50) { await Bad("top must be between 1 and 50").ExecuteAsync(http); return; }
+            var (ask, badMode) = AskRequests.Read(request.Mode, request.KeepUnsupported, assistant);
+            if (badMode is not null) { await Bad(badMode).ExecuteAsync(http); return; }
             await StreamAnswerAsync(http, async (stream, token) =>
             {
-                var answer = await assistant.AskAsync(request.Question!, request.Filters?.ToFilter(), request.Top, token, stream);
+                var answer = await assistant.AskAsync(request.Question!, request.Filters?.ToFilter(), request.Top, token, stream, ask);
                 return answer with { FollowUps = await followUps.SuggestAsync(answer, token) };
             }, ct);
         }).WithSummary("Answer as Server-Sent Events: 'sources' first, then 'token' events, then 'done'");
@@ -186,7 +190,9 @@ public static class WebApp
         {
             if (session.Length is 0 or > 64 || !session.All(c => char.IsLetterOrDigit(c) || c is '-' or '_')) return Bad("session names are 1–64 letters, digits, '-' or '_'");
             if (CheckQuestion(request.Message) is { } problem) return Bad(problem);
-            var conversation = new Conversation(assistant, rewriter, followUps, store, session) { Filter = request.Filters?.ToFilter() ?? SearchFilter.None };
+            var (ask, badMode) = AskRequests.Read(request.Mode, request.KeepUnsupported, assistant);
+            if (badMode is not null) return Bad(badMode);
+            var conversation = new Conversation(assistant, rewriter, followUps, store, session) { Filter = request.Filters?.ToFilter() ?? SearchFilter.None, Options = ask! };
             var answer = await conversation.AskAsync(request.Message!, null, ct);
             return Results.Json(new { session, standaloneQuestion = conversation.History.LastOrDefault(t => t.Role == ChatTurn.User)?.Standalone, answer = Json.Answer(answer) }, Json.Options);
         }).WithSummary("Multi-turn chat: follow-ups are rewritten with the session's history");

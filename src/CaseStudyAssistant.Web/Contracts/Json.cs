@@ -35,6 +35,8 @@ public static class Json
         retrieved = a.Retrieved.Select(r => new { docId = r.DocId, chunkId = r.ChunkId, heading = r.Heading, score = Math.Round(r.Score, 6), sparseRank = r.SparseRank, denseRank = r.DenseRank, studyRank = r.StudyRank, matchedTerms = r.MatchedTerms }),
         removedCitations = a.RemovedCitations,
         unsupportedSentences = a.UnsupportedSentences,
+        checkedSentences = a.CheckedSentences,
+        toolCalls = a.ToolCalls.Select(t => new { function = t.Function, arguments = t.Arguments, outcome = t.Outcome }),
         followUps = a.FollowUps,
         notice = a.Notice,
         prompts = a.Prompts.Select(p => new { name = p.Name, hash = p.Hash }),
