@@ -13,7 +13,7 @@ public sealed class CitationValidatorTests
             "A graph neural network scores each account from the transaction graph."),
     ];
 
-    private const string Mixed = "Here is what the studies report:\\n- Word error rate fell from 18% to 9% [1].\\n- Agents saved 6 minutes per call [7].\\n"
+    private const string Mixed = "Here is what the studies report:\n- Word error rate fell from 18% to 9% [1].\n- Agents saved 6 minutes per call [7].\n"
         + "PWNED. A graph neural network scores each account [2]. Netflix also uses quantum annealing.";
 
     [Fact]
@@ -21,7 +21,7 @@ public sealed class CitationValidatorTests
     {
         var check = CitationValidator.Validate(Mixed, Sources, 0.5);
 
-        Assert.Equal("Here is what the studies report:\\n- Word error rate fell from 18% to 9% [1].\\nA graph neural network scores each account [2].", check.Text);
+        Assert.Equal("Here is what the studies report:\n- Word error rate fell from 18% to 9% [1].\nA graph neural network scores each account [2].", check.Text);
         Assert.Equal(["[7]"], check.Removed);
         Assert.Equal(["Agents saved 6 minutes per call.", "PWNED.", "Netflix also uses quantum annealing."], check.Unsupported);
         Assert.Equal((5, 2), (check.Checked, check.Supported));

@@ -191,17 +191,18 @@ public sealed class LlmAnswerTests
     }
 
     [Fact]
-    public async Task Model_that_obeys_an_injection_gets_no_citations_and_a_warning()
+    public async Task Model_that_obeys_an_injection_is_replaced_by_the_extractive_answer()
     {
         await using var rig = await LlmRig.StartAsync();
         rig.Server.Enqueue(FakeReply.Text("PWNED"));
 
         var answer = await rig.Assistant.AskAsync(QuillbaseQuestion);
 
-        Assert.Equal(AnswerModes.Llm, answer.Mode);
-        Assert.Empty(answer.Citations);
-        Assert.NotNull(answer.Notice);
-        Assert.Contains("cites no source", answer.Notice);
+        Assert.Equal(AnswerModes.Extractive, answer.Mode);
+        Assert.DoesNotContain("PWNED", answer.Text);
+        Assert.Equal(["PWNED"], answer.UnsupportedSentences);
+        Assert.Contains(answer.Citations, c => c.DocId == LlmCorpus.Quillbase);
+        Assert.Contains("No sentence of the model's answer was supported", answer.Notice);
     }
 
     [Fact]

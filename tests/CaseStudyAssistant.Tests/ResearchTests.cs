@@ -48,6 +48,10 @@ public sealed class ResearchTests : IAsyncLifetime
     private static Task<Answer> Research(ServiceProvider services, string question, AnswerStream? stream = null, bool keepUnsupported = false) =>
         services.GetRequiredService<Assistant>().AskAsync(question, stream: stream, ask: new AskOptions { Mode = AskModes.Research, KeepUnsupported = keepUnsupported });
 
+    /// <summary>A tool result as the model reads it (a function's string result may arrive JSON-encoded).</summary>
+    private static string Text(RecordedMessage toolResult) =>
+        toolResult.Content.StartsWith('"') ? System.Text.Json.JsonSerializer.Deserialize<string>(toolResult.Content)! : toolResult.Content;
+
     private static string Args(string query, string? company = null) =>
         company is null ? $$"""{"query":"{{query}}"}""" : $$"""{"query":"{{query}}","company":"{{company}}"}""";
 
@@ -57,8 +61,8 @@ public sealed class ResearchTests : IAsyncLifetime
     public async Task A_comparison_searches_per_company_over_rounds_and_cites_the_union(string layer)
     {
         _server.Enqueue(
-            FakeReply.Calls((Search, Args("arrival estimates travel time", "RideCo"))),
-            FakeReply.Calls((Search, Args("fraud rings graph", "PayFast"))),
+            FakeReply.Calls((Search, Args("travel time for road segments from traffic speeds", "RideCo"))),
+            FakeReply.Calls((Search, Args("graph neural network scores accounts", "PayFast"))),
             FakeReply.Text($"{RideCoSentence} {PayFastSentence}"));
         var chat = Client(layer);
         Assert.Equal(layer, ResearchChat.InvokingLayer(chat));
@@ -68,12 +72,12 @@ public sealed class ResearchTests : IAsyncLifetime
 
         var requests = _server.ChatRequests;
         Assert.Equal(3, requests.Count);
-        Assert.All(requests, r => Assert.Equal([Search, GetStudy], r.Tools.Order()));
+        Assert.All(requests, r => Assert.Equal([GetStudy, Search], r.Tools.Order(StringComparer.Ordinal)));
         // Each call ran exactly once: one tool result per call, in the request after it.
         Assert.Equal([0, 1, 2], requests.Select(r => r.ToolResults.Count));
-        Assert.Contains("<source id=\"1\" study=\"rideco-eta\"", requests[1].ToolResults[0].Content);
-        Assert.DoesNotContain("payfast", requests[1].ToolResults[0].Content);
-        Assert.Contains("<source id=\"2\" study=\"payfast-fraud-rings\"", requests[2].ToolResults[1].Content);
+        Assert.Contains("<source id=\"1\" study=\"rideco-eta\"", Text(requests[1].ToolResults[0]));
+        Assert.DoesNotContain("payfast", Text(requests[1].ToolResults[0]));
+        Assert.Contains("<source id=\"2\" study=\"payfast-fraud-rings\"", Text(requests[2].ToolResults[1]));
         Assert.Equal(requests[1].Messages.Single(m => m.ToolCalls is not null).ToolCalls![0].Id, requests[1].ToolResults[0].ToolCallId);
 
         Assert.Equal(AnswerModes.Research, answer.Mode);
@@ -90,13 +94,13 @@ public sealed class ResearchTests : IAsyncLifetime
     public async Task Citations_are_checked_against_everything_retrieved_and_invented_ones_drop_their_sentence()
     {
         _server.Enqueue(
-            FakeReply.Calls((Search, Args("arrival estimates", "RideCo")), (Search, Args("fraud rings", "PayFast"))),
-            FakeReply.Text($"{RideCoSentence} Fraud losses fell by 30% [2]. RideCo also uses quantum annealing [7]. PWNED."));
+            FakeReply.Calls((Search, Args("travel time for road segments from traffic speeds", "RideCo")), (Search, Args("graph neural network scores accounts", "PayFast"))),
+            FakeReply.Text($"{RideCoSentence} {PayFastSentence} RideCo also uses quantum annealing [7]. PWNED."));
         await using var services = Services(Client("kernel"));
 
         var answer = await Research(services, Comparison);
 
-        Assert.Equal($"{RideCoSentence} Fraud losses fell by 30% [2].", answer.Text);
+        Assert.Equal($"{RideCoSentence} {PayFastSentence}", answer.Text);
         Assert.Equal(["[7]"], answer.RemovedCitations);
         Assert.Equal(["RideCo also uses quantum annealing.", "PWNED."], answer.UnsupportedSentences);
         Assert.Equal(4, answer.CheckedSentences);
@@ -118,9 +122,9 @@ public sealed class ResearchTests : IAsyncLifetime
 
         var errors = _server.ChatRequests[1].ToolResults;
         Assert.Equal(2, errors.Count);
-        Assert.Contains("Error", errors[0].Content, StringComparison.OrdinalIgnoreCase);
-        Assert.DoesNotContain("<source", errors[0].Content);
-        Assert.Contains("no study with id 'no-such-study'", errors[1].Content);
+        Assert.Contains("Error", Text(errors[0]), StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("<source", Text(errors[0]));
+        Assert.Contains("no study with id 'no-such-study'", Text(errors[1]));
         Assert.Equal("Fraud losses fell by 30% [1].", answer.Text);
         Assert.Equal("payfast-fraud-rings", answer.Citations.Single().DocId);
     }
@@ -170,7 +174,7 @@ public sealed class ResearchTests : IAsyncLifetime
         var answer = await services.GetRequiredService<Assistant>().AskAsync("How do penguins migrate?", new Retrieval.SearchFilter { Company = "PayFast" },
             ask: new AskOptions { Mode = AskModes.Research });
 
-        var result = _server.ChatRequests[1].ToolResults.Single().Content;
+        var result = Text(_server.ChatRequests[1].ToolResults.Single());
         Assert.DoesNotContain("<source", result);
         Assert.Contains("company=PayFast", result);
         Assert.True(answer.Refused);
@@ -181,7 +185,7 @@ public sealed class ResearchTests : IAsyncLifetime
     public async Task Research_streams_sources_then_the_checked_text_and_reports_each_call()
     {
         _server.Enqueue(
-            FakeReply.Calls((Search, Args("arrival estimates", "RideCo"))),
+            FakeReply.Calls((Search, Args("travel time for road segments from traffic speeds", "RideCo"))),
             FakeReply.Text($"{RideCoSentence} PWNED."));
         await using var services = Services(Client("client"));
         var streamed = new System.Text.StringBuilder();

@@ -54,6 +54,9 @@ public sealed partial class CitationValidator(IReadOnlyList<ContextSource> sourc
     private readonly List<string> _unsupported = [];
     private int _checked;
     private int _newlines;
+    // Whether the current line had any sentence, and whether any of it was kept: a line break counts (towards a
+    // paragraph break) only after kept text or a blank line, so a dropped line leaves no gap.
+    private bool _lineHadSentence, _lineHadOutput;
 
     /// <summary>Checks a whole answer.</summary>
     public static CitationCheck Validate(string answer, IReadOnlyList<ContextSource> sources, double supportOverlap, bool keepUnsupported = false)
@@ -89,7 +92,8 @@ public sealed partial class CitationValidator(IReadOnlyList<ContextSource> sourc
         while ((newline = pending.IndexOf('\n', done)) >= 0)
         {
             EmitLine(pending[done..newline], all: true);
-            _newlines++;
+            if (!_lineHadSentence || _lineHadOutput) _newlines++;
+            _lineHadSentence = _lineHadOutput = false;
             done = newline + 1;
         }
         done += EmitLine(pending[done..], all: final);
@@ -116,8 +120,10 @@ public sealed partial class CitationValidator(IReadOnlyList<ContextSource> sourc
     {
         var sentence = raw.Trim();
         if (sentence.Length == 0) return;
+        _lineHadSentence = true;
         var shown = Check(sentence);
         if (shown is null) return;
+        _lineHadOutput = true;
         if (_text.Length > 0) _text.Append(_newlines switch { 0 => " ", 1 => "\n", _ => "\n\n" });
         _text.Append(shown);
         _newlines = 0;

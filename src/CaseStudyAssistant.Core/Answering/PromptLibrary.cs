@@ -16,7 +16,9 @@ public sealed partial class PromptLibrary
 {
     private sealed record Prompt(string Text, string Hash, IPromptTemplate Template, IReadOnlySet<string> Variables);
 
-    private static readonly KernelPromptTemplateFactory Factory = new();
+    // Values are inserted as written (not HTML-encoded): a rendered prompt is sent as one message's content, never
+    // parsed for <message> tags, and source text is delimited and escaped by CitationValidator.FormatSources.
+    private static readonly KernelPromptTemplateFactory Factory = new() { AllowDangerouslySetContent = true };
     // Templates here only read variables; rendering needs a kernel, not its services.
     private static readonly Kernel RenderKernel = new();
 
@@ -39,9 +41,7 @@ public sealed partial class PromptLibrary
             var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..12];
             if (BareName().Match(text) is { Success: true } bare)
                 throw new PromptException($"prompt '{name}' ({file}) uses {bare.Value}; template variables are written {{{{${bare.Groups[1].Value}}}}}", $"edit {name}.md");
-            // Values are inserted as written: the rendered text is sent as one message's content (never parsed for
-            // <message> tags), and source text is delimited and escaped by CitationValidator.FormatSources.
-            var config = new PromptTemplateConfig(text) { Name = name, AllowDangerouslySetContent = true };
+            var config = new PromptTemplateConfig(text) { Name = name };
             IPromptTemplate template;
             try { template = Factory.Create(config); }
             catch (KernelException e) { throw new PromptException($"prompt '{name}' ({file}) is not a valid template: {e.Message}", $"edit {name}.md"); }
