@@ -16,14 +16,22 @@ public static class Output
 
     public static object ToJson(Answer a) => Web.Contracts.Json.Answer(a);
 
+    /// <summary>An answer stream onto the terminal: text to stdout (collected in <paramref name="streamed"/>), research calls to stderr.</summary>
+    public static AnswerStream TerminalStream(System.Text.StringBuilder streamed) => new()
+    {
+        OnText = t => { Console.Write(t); Console.Out.Flush(); streamed.Append(t); },
+        OnToolCall = c => Console.Error.WriteLine($"{(streamed.Length > 0 ? "\n" : "")}· {c.Function}({string.Join(", ", c.Arguments.Where(a => a.Value is not null).Select(a => $"{a.Key}: {a.Value}"))}) → {c.Outcome}"),
+    };
+
     /// <summary>
     /// After a streamed answer: what the stream did not show (the extractive fallback, a notice, citations removed,
     /// sentences flagged), then the Sources list of cited studies.
     /// </summary>
     public static void FinishAnswer(Answer a, string streamed, bool explain)
     {
-        if (streamed.Trim() != a.Text.Trim() && (a.Mode == AnswerModes.Extractive || streamed.Length == 0))
+        if (streamed.Trim() != a.Text.Trim())
         {
+            // The stream showed something else (or nothing): the model failed mid-answer, or its answer was replaced (the notice says why).
             if (streamed.Length > 0) Console.WriteLine();
             if (a.Notice is not null) Console.Error.WriteLine($"note: {a.Notice}");
             Console.WriteLine(a.Text);
@@ -34,7 +42,8 @@ public static class Output
             if (a.Notice is not null) Console.Error.WriteLine($"note: {a.Notice}");
         }
         if (a.RemovedCitations.Count > 0) Console.Error.WriteLine($"note: removed citation(s) {string.Join(", ", a.RemovedCitations)}: no such source was given to the model");
-        foreach (var s in a.UnsupportedSentences) Console.Error.WriteLine($"note: not supported by its cited source: \"{s}\"");
+        var marked = a.Text.Contains(CitationValidator.Marker);
+        foreach (var s in a.UnsupportedSentences) Console.Error.WriteLine($"note: {(marked ? "marked" : "left out")}, no supporting citation: \"{s}\"");
         PrintSources(a);
         if (explain) PrintExplain(a);
     }

@@ -1,3 +1,4 @@
+using CaseStudyAssistant.Answering;
 using CaseStudyAssistant.Retrieval;
 
 namespace CaseStudyAssistant.Web;
@@ -12,8 +13,22 @@ public sealed record FilterDto(string? Company, string? Industry, string? Tag, s
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 }
 
-public sealed record AskRequest(string? Question, int? Top, FilterDto? Filters);
+/// <summary><see cref="Mode"/>: "answer" (default) or "research"; <see cref="KeepUnsupported"/>: keep unsupported sentences, marked.</summary>
+public sealed record AskRequest(string? Question, int? Top, FilterDto? Filters, string? Mode = null, bool? KeepUnsupported = null);
 
-public sealed record ChatRequest(string? Message, FilterDto? Filters);
+public sealed record ChatRequest(string? Message, FilterDto? Filters, string? Mode = null, bool? KeepUnsupported = null);
+
+internal static class AskRequests
+{
+    /// <summary>The answering options of a request, or the problem with them (a user-facing message).</summary>
+    public static (AskOptions? Options, string? Problem) Read(string? mode, bool? keepUnsupported, Assistant assistant)
+    {
+        string parsed;
+        try { parsed = AskModes.Parse(mode, "mode"); }
+        catch (ArgumentException e) { return (null, e.Message); }
+        if (parsed == AskModes.Research && !assistant.CanResearch) return (null, $"{Assistant.ResearchNeedsModel} (set Llm:Provider on the server)");
+        return (new AskOptions { Mode = parsed, KeepUnsupported = keepUnsupported ?? false }, null);
+    }
+}
 
 public sealed record PracticeRequestDto(int? Count, string? Difficulty, int? Seed, string? Topic, FilterDto? Filters);

@@ -191,7 +191,9 @@ public static class WebApp
         api.MapPost("/ask", async (AskRequest request, Assistant assistant, IFollowUpSuggester followUps, CancellationToken ct) =>
         {
             if (CheckAsk(request.Question, request.Top, request.Filters) is { } problem) return Bad(problem);
-            var answer = await assistant.AskAsync(request.Question!, request.Filters?.ToFilter(), request.Top, ct);
+            var (ask, badMode) = AskRequests.Read(request.Mode, request.KeepUnsupported, assistant);
+            if (badMode is not null) return Bad(new RuleViolation(badMode));
+            var answer = await assistant.AskAsync(request.Question!, request.Filters?.ToFilter(), request.Top, ct, ask: ask);
             answer = answer with { FollowUps = await followUps.SuggestAsync(answer, ct) };
             return Results.Json(Json.Answer(answer), Json.Options);
         }).WithSummary("Answer a question with citations (the same object as csa ask --json)")
@@ -200,9 +202,11 @@ public static class WebApp
         api.MapPost("/ask/stream", async (AskRequest request, Assistant assistant, IFollowUpSuggester followUps, HttpContext http, CancellationToken ct) =>
         {
             if (CheckAsk(request.Question, request.Top, request.Filters) is { } problem) { await Bad(problem).ExecuteAsync(http); return; }
+            var (ask, badMode) = AskRequests.Read(request.Mode, request.KeepUnsupported, assistant);
+            if (badMode is not null) { await Bad(new RuleViolation(badMode)).ExecuteAsync(http); return; }
             await StreamAnswerAsync(http, async (stream, token) =>
             {
-                var answer = await assistant.AskAsync(request.Question!, request.Filters?.ToFilter(), request.Top, token, stream);
+                var answer = await assistant.AskAsync(request.Question!, request.Filters?.ToFilter(), request.Top, token, stream, ask);
                 return answer with { FollowUps = await followUps.SuggestAsync(answer, token) };
             }, ct);
         }).WithSummary("Answer as Server-Sent Events: 'sources' first, then 'token' events, then 'done' (the answer object) or 'error'")
@@ -255,7 +259,9 @@ public static class WebApp
             if (session.Length is 0 or > 64 || !session.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
                 return Bad(new RuleViolation("session names are 1–64 letters, digits, '-' or '_'"));
             if ((RequestRules.Question(request.Message, web.MaxQuestionChars) ?? RequestRules.Years(request.Filters?.YearFrom, request.Filters?.YearTo)) is { } problem) return Bad(problem);
-            var conversation = new Conversation(assistant, rewriter, followUps, store, session) { Filter = request.Filters?.ToFilter() ?? SearchFilter.None };
+            var (ask, badMode) = AskRequests.Read(request.Mode, request.KeepUnsupported, assistant);
+            if (badMode is not null) return Bad(new RuleViolation(badMode));
+            var conversation = new Conversation(assistant, rewriter, followUps, store, session) { Filter = request.Filters?.ToFilter() ?? SearchFilter.None, Options = ask! };
             var answer = await conversation.AskAsync(request.Message!, null, ct);
             return Results.Json(new ChatBody(session, conversation.History.LastOrDefault(t => t.Role == ChatTurn.User)?.Standalone, Json.Answer(answer)), Json.Options);
         }).WithSummary("Multi-turn chat: follow-ups are rewritten with the session's history")

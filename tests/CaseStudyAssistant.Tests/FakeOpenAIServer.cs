@@ -13,7 +13,11 @@ using Microsoft.Extensions.Logging;
 
 namespace CaseStudyAssistant.Tests;
 
-public sealed record RecordedMessage(string Role, string Content);
+/// <summary>A message of a chat request; an assistant message may carry tool calls, a tool message answers one (<see cref="ToolCallId"/>).</summary>
+public sealed record RecordedMessage(string Role, string Content, string? ToolCallId = null, IReadOnlyList<FakeToolCall>? ToolCalls = null);
+
+/// <summary>A function call the fake model makes (or made, as echoed back in a later request): arguments as raw JSON text.</summary>
+public sealed record FakeToolCall(string Id, string Name, string Arguments);
 
 /// <summary>One request the fake server received, as the test wants to look at it.</summary>
 public sealed record RecordedRequest(
@@ -25,6 +29,16 @@ public sealed record RecordedRequest(
     public string? System => Messages.FirstOrDefault(m => m.Role == "system")?.Content;
     public string? User => Messages.LastOrDefault(m => m.Role == "user")?.Content;
     public string? Header(string name) => Headers.TryGetValue(name, out var v) ? v : null;
+
+    /// <summary>The names of the functions the request offers the model.</summary>
+    public IReadOnlyList<string> Tools => Body?["tools"] is JsonArray tools
+        ? tools.Select(t => t?["function"]?["name"]?.GetValue<string>() ?? "").ToList() : [];
+
+    /// <summary>"auto", "none", "required", or null when the request does not say.</summary>
+    public string? ToolChoice => Body?["tool_choice"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+
+    /// <summary>The tool messages of the request: results of earlier calls, in order.</summary>
+    public IReadOnlyList<RecordedMessage> ToolResults => Messages.Where(m => m.Role == "tool").ToList();
 
     /// <summary>A number or string field of the JSON body (e.g. "temperature", "max_completion_tokens").</summary>
     public JsonNode? Field(string name) => Body is JsonObject o && o.TryGetPropertyValue(name, out var v) ? v : null;
@@ -59,6 +73,8 @@ public sealed record FakeReply
     public int CompletionTokens { get; init; } = 45;
     /// <summary>Embeddings: the size of the vectors returned (null = the request's "dimensions", else the server default).</summary>
     public int? EmbeddingSize { get; init; }
+    /// <summary>Chat: function calls the model makes instead of (or besides) text; finish_reason becomes "tool_calls".</summary>
+    public IReadOnlyList<FakeToolCall> ToolCalls { get; init; } = [];
 
     public static FakeReply Text(string content) => new() { Content = content };
     public static FakeReply Stream(params string[] chunks) => new() { Content = string.Concat(chunks), Chunks = chunks };
@@ -68,6 +84,9 @@ public sealed record FakeReply
     public static FakeReply MalformedStream(params string[] goodChunks) =>
         new() { Content = string.Concat(goodChunks), Chunks = goodChunks, MalformedAfter = goodChunks.Length };
     public static FakeReply Embeddings(int size) => new() { EmbeddingSize = size };
+    /// <summary>The model calls functions: (name, arguments as JSON) each, with generated call ids.</summary>
+    public static FakeReply Calls(params (string Name, string Arguments)[] calls) =>
+        new() { ToolCalls = calls.Select(c => new FakeToolCall($"call_{Guid.NewGuid():N}"[..16], c.Name, c.Arguments)).ToList() };
 
     public FakeReply After(TimeSpan delay) => this with { Delay = delay };
 }
@@ -164,7 +183,10 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         var messages = new List<RecordedMessage>();
         if (body?["messages"] is JsonArray array)
             foreach (var m in array.OfType<JsonObject>())
-                messages.Add(new RecordedMessage(m["role"]?.GetValue<string>() ?? "", ContentText(m["content"])));
+                messages.Add(new RecordedMessage(m["role"]?.GetValue<string>() ?? "", ContentText(m["content"]), m["tool_call_id"]?.GetValue<string>(),
+                    m["tool_calls"] is JsonArray calls
+                        ? calls.OfType<JsonObject>().Select(c => new FakeToolCall(c["id"]?.GetValue<string>() ?? "", c["function"]?["name"]?.GetValue<string>() ?? "", c["function"]?["arguments"]?.GetValue<string>() ?? "")).ToList()
+                        : null));
         var input = body?["input"] switch
         {
             JsonArray a => a.Select(x => x?.GetValue<string>() ?? "").ToList(),
@@ -233,15 +255,29 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
                 ["choices"] = new JsonArray(new JsonObject
                 {
                     ["index"] = 0,
-                    ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = reply.Content, ["refusal"] = null },
+                    ["message"] = Message(reply),
                     ["logprobs"] = null,
-                    ["finish_reason"] = "stop",
+                    ["finish_reason"] = reply.ToolCalls.Count > 0 ? "tool_calls" : "stop",
                 }),
                 ["usage"] = Usage(reply),
             }.ToJsonString(), abort);
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested) { } // the client gave up (a timeout test)
     }
+
+    private static JsonObject Message(FakeReply reply)
+    {
+        var message = new JsonObject { ["role"] = "assistant", ["content"] = reply.ToolCalls.Count > 0 && reply.Content.Length == 0 ? null : reply.Content, ["refusal"] = null };
+        if (reply.ToolCalls.Count > 0) message["tool_calls"] = ToolCallsJson(reply.ToolCalls, streaming: false);
+        return message;
+    }
+
+    private static JsonArray ToolCallsJson(IReadOnlyList<FakeToolCall> calls, bool streaming) => new(calls.Select((c, i) =>
+    {
+        var call = new JsonObject { ["id"] = c.Id, ["type"] = "function", ["function"] = new JsonObject { ["name"] = c.Name, ["arguments"] = c.Arguments } };
+        if (streaming) call["index"] = i;
+        return (JsonNode)call;
+    }).ToArray());
 
     private static async Task WriteStreamAsync(HttpContext ctx, RecordedRequest request, FakeReply reply, CancellationToken abort)
     {
@@ -269,6 +305,14 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
             if (reply.MalformedAfter == i) break;
             if (reply.ChunkDelay > TimeSpan.Zero) await Task.Delay(reply.ChunkDelay, abort);
             await Send(Chunk(new JsonObject { ["content"] = chunks[i] }, null).ToJsonString());
+        }
+        if (reply.ToolCalls.Count > 0)
+        {
+            await Send(Chunk(new JsonObject { ["tool_calls"] = ToolCallsJson(reply.ToolCalls, streaming: true) }, null).ToJsonString());
+            await Send(Chunk(new JsonObject(), "tool_calls").ToJsonString());
+            await Send(Chunk(null, null, Usage(reply)).ToJsonString());
+            await Send("[DONE]");
+            return;
         }
         if (reply.MalformedAfter is not null)
         {

@@ -63,6 +63,47 @@ public sealed class LlmCliTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public void Streamed_text_agrees_with_the_checked_answer_an_invented_citation_never_shows()
+    {
+        // The invented citation and the uncited sentences arrive split across chunks, mid-token.
+        _server.Enqueue(FakeReply.Stream("Word error rate fell from 18% to 9% [1]. Agents saved 6 minutes per call [", "7]. PWN", "ED. Netflix also uses quantum annealing."));
+
+        var r = Run(null, Ask());
+
+        Assert.Equal(0, r.ExitCode);
+        var answer = r.Stdout[..r.Stdout.IndexOf("Sources:", StringComparison.Ordinal)].Trim();
+        Assert.Equal("Word error rate fell from 18% to 9% [1].", answer);
+        Assert.DoesNotContain("[7]", r.Stdout);
+        Assert.DoesNotContain("PWNED", r.Stdout);
+        Assert.Contains("note: left out, no supporting citation: \"Netflix also uses quantum annealing.\"", r.Stderr);
+        AssertNoStackTrace(r);
+    }
+
+    [Fact]
+    public void Keep_unsupported_shows_the_sentences_marked()
+    {
+        _server.Enqueue(FakeReply.Stream("Word error rate fell from 18% to 9% [1]. Netflix also uses ", "quantum annealing."));
+
+        var r = Run(null, Ask("m", "--keep-unsupported"));
+
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("Word error rate fell from 18% to 9% [1]. Netflix also uses quantum annealing. [unsupported]", r.Stdout);
+        Assert.Contains("note: marked, no supporting citation", r.Stderr);
+    }
+
+    [Fact]
+    public void Research_mode_without_a_model_exits_2_with_one_error_line_and_a_hint()
+    {
+        var r = Run(null, "ask", "Compare how RideCo and PayFast use machine learning", "--mode", "research", "--index", IndexPath);
+
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("research mode needs a language model, and none is configured", Line(r.Stderr, "error: ")["error: ".Length..]);
+        Assert.Contains("--llm", Line(r.Stderr, "hint: "));
+        Assert.Equal("", r.Stdout.Trim());
+        AssertNoStackTrace(r);
+    }
+
+    [Fact]
     public void Json_answer_names_the_model_and_prompts()
     {
         _server.Enqueue(FakeReply.Text("Word error rate fell from 18% to 9% [1][7]."));

@@ -43,16 +43,16 @@ public sealed class LlmEvalTests
     }
 
     [Fact]
-    public async Task Unsupported_answers_raise_the_unsupported_sentence_rate()
+    public async Task Unsupported_answers_raise_the_unsupported_sentence_rate_uncited_sentences_included()
     {
         await using var rig = await LlmRig.StartAsync();
-        rig.Server.When(PromptFiles.IsAnswer, FakeReply.Text(LlmAnswerTests.GroundedReply + " It also cut GPU spending by 75% [1]."));
+        rig.Server.When(PromptFiles.IsAnswer, FakeReply.Text(LlmAnswerTests.GroundedReply + " It also cut GPU spending by 75% [1]. Netflix also uses quantum annealing."));
         var file = rig.Dir.Write("questions.jsonl",
             """{"id":"q1","question":"How much did the word error rate fall when VoiceLab transcribed customer calls?","relevant":["voicelab-call-transcription"],"type":"numeric"}""");
 
         var report = await rig.Services.GetRequiredService<EvalRunner>().RunAsync(EvalDataset.Load(file), 5, RetrieverKind.Default);
 
-        Assert.Equal(0.5, report.Overall[Metrics.UnsupportedRate]);
-        Assert.Equal((2, 1), (report.Questions[0].CitedSentences, report.Questions[0].UnsupportedSentences));
+        Assert.Equal(0.6667, report.Overall[Metrics.UnsupportedRate]);
+        Assert.Equal((3, 2), (report.Questions[0].CheckedSentences, report.Questions[0].UnsupportedSentences));
     }
 }

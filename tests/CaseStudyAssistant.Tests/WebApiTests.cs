@@ -156,6 +156,26 @@ public sealed partial class WebApiTests(WebFixture fixture)
         Assert.Contains("empty", await WebAssert.ErrorAsync(response));
     }
 
+    [Theory]
+    [InlineData("/api/ask")]
+    [InlineData("/api/ask/stream")]
+    public async Task Research_mode_without_a_model_is_a_400_that_says_so(string path)
+    {
+        var response = await Client.PostAsJsonAsync(path, new { question = FeedQuestion, mode = "research" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("research mode needs a language model", await WebAssert.ErrorAsync(response));
+    }
+
+    [Fact]
+    public async Task An_unknown_mode_is_a_400_naming_the_field()
+    {
+        var response = await Client.PostAsJsonAsync("/api/ask", new { question = FeedQuestion, mode = "deep" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("mode must be 'answer' or 'research', got 'deep'", await WebAssert.ErrorAsync(response));
+    }
+
     // ---- /api/studies ----
 
     [Fact]

@@ -17,10 +17,12 @@ public static class AskCommand
         var store = new CommonOptions.Store();
         var llm = new CommonOptions.Llm();
         var filters = new CommonOptions.Filters();
+        var answering = new CommonOptions.Answering();
         var command = new Command("ask", "Answer a question from the case studies, with citations") { question, top, json, explain };
         store.AddTo(command);
         llm.AddTo(command);
         filters.AddTo(command);
+        answering.AddTo(command);
         command.SetAction(async (r, ct) =>
         {
             var text = r.GetValue(question) ?? "";
@@ -28,21 +30,23 @@ public static class AskCommand
             var n = r.GetValue(top);
             CliError.ThrowIf(RequestRules.Top(n));
             var filter = filters.Read(r);
+            var ask = answering.Read(r);
             var overrides = store.Overrides(r);
             llm.AddOverrides(r, overrides);
             using var host = CliHost.Build(overrides);
-            await IngestRunner.EnsureIndexedAsync(host.Services, ct);
             var assistant = host.Services.GetRequiredService<Assistant>();
+            if (ask.Mode == AskModes.Research && !assistant.CanResearch) throw new CliError(Assistant.ResearchNeedsModel, Assistant.ResearchHint);
+            await IngestRunner.EnsureIndexedAsync(host.Services, ct);
             if (r.GetValue(json))
             {
-                Output.WriteJson(Output.ToJson(await assistant.AskAsync(text, filter, n, ct)));
+                Output.WriteJson(Output.ToJson(await assistant.AskAsync(text, filter, n, ct, ask: ask)));
                 return ExitCodes.Ok;
             }
 
-            // Text streams to the terminal as the model writes it.
+            // Checked sentences stream to the terminal as the model completes them; research calls are shown on stderr.
             var streamed = new StringBuilder();
-            var stream = new AnswerStream { OnText = t => { Console.Write(t); Console.Out.Flush(); streamed.Append(t); } };
-            var answer = await assistant.AskAsync(text, filter, n, ct, stream);
+            var stream = Output.TerminalStream(streamed);
+            var answer = await assistant.AskAsync(text, filter, n, ct, stream, ask);
             Output.FinishAnswer(answer, streamed.ToString(), r.GetValue(explain));
             return ExitCodes.Ok;
         });

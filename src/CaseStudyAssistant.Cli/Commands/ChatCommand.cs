@@ -24,19 +24,23 @@ public static class ChatCommand
         var session = new Option<string>("--session") { Description = "Session name; an existing session is resumed", DefaultValueFactory = _ => "default" };
         var store = new CommonOptions.Store();
         var llm = new CommonOptions.Llm();
+        var answering = new CommonOptions.Answering();
         var command = new Command("chat", "Chat about the case studies: follow-up questions, filters, resumable sessions") { session };
         store.AddTo(command);
         llm.AddTo(command);
+        answering.AddTo(command);
         command.SetAction(async (r, ct) =>
         {
+            var ask = answering.Read(r);
             var overrides = store.Overrides(r);
             llm.AddOverrides(r, overrides);
             using var host = CliHost.Build(overrides);
-            await IngestRunner.EnsureIndexedAsync(host.Services, ct);
             var s = host.Services;
+            if (ask.Mode == AskModes.Research && !s.GetRequiredService<Assistant>().CanResearch) throw new CliError(Assistant.ResearchNeedsModel, Assistant.ResearchHint);
+            await IngestRunner.EnsureIndexedAsync(s, ct);
             var name = r.GetValue(session)!.Trim();
             var conversation = new Conversation(s.GetRequiredService<Assistant>(), s.GetRequiredService<IQuestionRewriter>(),
-                s.GetRequiredService<IFollowUpSuggester>(), s.GetRequiredService<ChatHistoryStore>(), name);
+                s.GetRequiredService<IFollowUpSuggester>(), s.GetRequiredService<ChatHistoryStore>(), name) { Options = ask };
             await RunAsync(conversation, Console.In, ct);
             return ExitCodes.Ok;
         });
@@ -70,7 +74,7 @@ public static class ChatCommand
 
             Console.WriteLine();
             var streamed = new StringBuilder();
-            var stream = new AnswerStream { OnText = t => { Console.Write(t); Console.Out.Flush(); streamed.Append(t); } };
+            var stream = Output.TerminalStream(streamed);
             try
             {
                 var answer = await conversation.AskAsync(line, stream, ct);

@@ -1,5 +1,6 @@
 using CaseStudyAssistant.Configuration;
 using System.CommandLine;
+using CaseStudyAssistant.Answering;
 using CaseStudyAssistant.Retrieval;
 
 namespace CaseStudyAssistant.Cli.Commands;
@@ -60,6 +61,22 @@ public static class CommonOptions
     }
 
     public static Option<bool> Json() => new("--json") { Description = "Print one JSON object instead of text" };
+
+    /// <summary>How a question is answered: --mode answer|research, --keep-unsupported.</summary>
+    public sealed class Answering
+    {
+        public readonly Option<string?> Mode = new("--mode") { Description = "answer (default: extractive offline, the model when one is configured) or research (the model searches the studies itself; needs --llm)" };
+        public readonly Option<bool> KeepUnsupported = new("--keep-unsupported") { Description = "Keep sentences of a generated answer that lack a supporting citation, marked [unsupported], instead of dropping them" };
+
+        public Answering() => Mode.AcceptOnlyFromAmong(AskModes.All);
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(Mode); command.Options.Add(KeepUnsupported);
+        }
+
+        public AskOptions Read(ParseResult r) => new() { Mode = AskModes.Parse(r.GetValue(Mode), "--mode"), KeepUnsupported = r.GetValue(KeepUnsupported) };
+    }
 
     public sealed class Filters
     {

@@ -14,6 +14,33 @@ public static class AnswerModes
 {
     public const string Extractive = "extractive";
     public const string Llm = "llm";
+    /// <summary>The model searches the studies itself, as many times as it needs (within Answering:MaxToolCalls).</summary>
+    public const string Research = "research";
+}
+
+/// <summary>How one question is to be answered.</summary>
+public sealed record AskOptions
+{
+    /// <summary><see cref="AskModes.Answer"/> (the configured answerer) or <see cref="AskModes.Research"/>.</summary>
+    public string Mode { get; init; } = AskModes.Answer;
+    /// <summary>Keep sentences without a supporting citation, marked, instead of dropping them.</summary>
+    public bool KeepUnsupported { get; init; }
+
+    public static readonly AskOptions Default = new();
+}
+
+public static class AskModes
+{
+    public const string Answer = "answer", Research = "research";
+    public static readonly string[] All = [Answer, Research];
+
+    /// <summary>The mode for a user's value (null or blank: answer); an unknown value is an error naming <paramref name="field"/>.</summary>
+    public static string Parse(string? value, string field) => value?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or Answer => Answer,
+        Research => Research,
+        var other => throw new ArgumentException($"{field} must be '{Answer}' or '{Research}', got '{other}'"),
+    };
 }
 
 /// <summary>The answer object every front end shows: CLI text, <c>--json</c>, the HTTP API and eval.</summary>
@@ -32,7 +59,12 @@ public sealed record Answer
     public double Similarity { get; init; }
     public string? Model { get; init; }
     public IReadOnlyList<string> RemovedCitations { get; init; } = [];
+    /// <summary>Sentences of a generated answer that stated something without a valid, supporting citation (dropped from <see cref="Text"/>, or kept marked).</summary>
     public IReadOnlyList<string> UnsupportedSentences { get; init; } = [];
+    /// <summary>Sentences of a generated answer that stated something and were checked (supported or not).</summary>
+    public int CheckedSentences { get; init; }
+    /// <summary>Research mode: the searches and look-ups the model made, in order.</summary>
+    public IReadOnlyList<ToolCallRecord> ToolCalls { get; init; } = [];
     public IReadOnlyDictionary<string, double> TimingsMs { get; init; } = new Dictionary<string, double>();
     /// <summary>A one-line message for the user, e.g. that the LLM failed and the extractive answer is shown.</summary>
     public string? Notice { get; init; }
@@ -42,6 +74,9 @@ public sealed record Answer
     public LlmUsage? Usage { get; init; }
 }
 
+/// <summary>One call the model made to a case-study function: its name, arguments as given, and what came back in brief.</summary>
+public sealed record ToolCallRecord(string Function, IReadOnlyDictionary<string, string?> Arguments, string Outcome);
+
 public sealed record LlmUsage(long? InputTokens, long? OutputTokens);
 
 /// <summary>Callbacks for a streamed answer: the numbered sources first, then text as it is written.</summary>
@@ -49,4 +84,6 @@ public sealed class AnswerStream
 {
     public Action<IReadOnlyList<Citation>>? OnSources { get; init; }
     public Action<string>? OnText { get; init; }
+    /// <summary>Research mode: each search or look-up as the model makes it.</summary>
+    public Action<ToolCallRecord>? OnToolCall { get; init; }
 }

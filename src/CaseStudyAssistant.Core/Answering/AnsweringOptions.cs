@@ -31,4 +31,10 @@ public sealed class AnsweringOptions
     public int MaxSentences { get; set; } = 8;
     /// <summary>A cited sentence is supported when at least this share of its content words occur in the cited source.</summary>
     public double SupportOverlap { get; set; } = 0.5;
+    /// <summary>Research mode: calls the model may make to the case-study functions for one answer (1–50).</summary>
+    public int MaxToolCalls { get; set; } = 6;
+    /// <summary>Research mode: passages one search returns.</summary>
+    public int ResearchTop { get; set; } = 8;
+    /// <summary>Research mode: the most tokens of one study that get_study returns.</summary>
+    public int ResearchStudyTokens { get; set; } = 1500;
 }

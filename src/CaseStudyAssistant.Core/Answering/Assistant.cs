@@ -3,18 +3,33 @@ using CaseStudyAssistant.Retrieval;
 
 namespace CaseStudyAssistant.Answering;
 
-/// <summary>Question in, answer out: retrieval, the evidence check, then the configured answer generator.</summary>
-public sealed class Assistant(Retriever retriever, IAnswerGenerator generator, AnsweringOptions options)
+/// <summary>
+/// Question in, answer out: retrieval, the evidence check, then the configured answer generator; or, in research
+/// mode, the model searching the studies itself (<see cref="ResearchAnswerer"/>, only when a model is configured).
+/// </summary>
+public sealed class Assistant(Retriever retriever, IAnswerGenerator generator, AnsweringOptions options, ResearchAnswerer? research = null)
 {
-    public async Task<Answer> AskAsync(string question, SearchFilter? filter = null, int? top = null, CancellationToken ct = default, AnswerStream? stream = null)
+    /// <summary>Whether research mode is available (a language model is configured).</summary>
+    public bool CanResearch => research is not null;
+
+    public const string ResearchNeedsModel = "research mode needs a language model, and none is configured";
+    public const string ResearchHint = "configure one with --llm openai|azure|ollama|compatible (config Llm:Provider), or leave out --mode research";
+
+    public async Task<Answer> AskAsync(string question, SearchFilter? filter = null, int? top = null, CancellationToken ct = default, AnswerStream? stream = null, AskOptions? ask = null)
     {
         if (string.IsNullOrWhiteSpace(question)) throw new ArgumentException("the question is empty");
+        ask ??= AskOptions.Default;
+        if (ask.Mode == AskModes.Research)
+        {
+            if (research is null) throw new LlmException(ResearchNeedsModel, false, ResearchHint);
+            return await research.AnswerAsync(question, filter, stream, ask.KeepUnsupported, ct);
+        }
         var total = Stopwatch.StartNew();
         RetrievalResult retrieval;
         using (Telemetry.Source.StartActivity("csa.retrieve"))
             retrieval = await retriever.RetrieveAsync(question, filter, top, ct);
         Telemetry.RecordRetrieval(total.Elapsed.TotalMilliseconds);
-        return await AnswerAsync(retrieval, total, ct, stream);
+        return await AnswerAsync(retrieval, total, ct, stream, ask.KeepUnsupported);
     }
 
     /// <summary>
@@ -27,13 +42,13 @@ public sealed class Assistant(Retriever retriever, IAnswerGenerator generator, A
             : evidence.Best >= options.MinEvidence;
 
     /// <summary>Answers from a retrieval already made (the evidence check and generation only).</summary>
-    public async Task<Answer> AnswerAsync(RetrievalResult retrieval, Stopwatch? total = null, CancellationToken ct = default, AnswerStream? stream = null)
+    public async Task<Answer> AnswerAsync(RetrievalResult retrieval, Stopwatch? total = null, CancellationToken ct = default, AnswerStream? stream = null, bool keepUnsupported = false)
     {
         total ??= Stopwatch.StartNew();
         var answerClock = Stopwatch.StartNew();
         // Weak evidence: the model is not called at all.
         var weak = !Covers(retrieval.Evidence, options) || retrieval.Chunks.Count == 0;
-        var answer = weak ? Refusals.For(retrieval) : await generator.GenerateAsync(retrieval, stream, ct);
+        var answer = weak ? Refusals.For(retrieval) : await generator.GenerateAsync(retrieval, stream, ct, keepUnsupported);
         if (weak) { stream?.OnSources?.Invoke([]); stream?.OnText?.Invoke(answer.Text); }
         if (!answer.Refused && answer.Citations.Count == 0 && answer.Mode == AnswerModes.Extractive) answer = Refusals.For(retrieval);
 

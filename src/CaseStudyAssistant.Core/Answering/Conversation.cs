@@ -15,10 +15,13 @@ public sealed class Conversation(Assistant assistant, IQuestionRewriter rewriter
     public IReadOnlyList<ChatTurn> History => _history;
     public Answer? Last { get; private set; }
 
+    /// <summary>How each question is answered (research mode, keeping unsupported sentences).</summary>
+    public AskOptions Options { get; set; } = AskOptions.Default;
+
     public async Task<Answer> AskAsync(string message, AnswerStream? stream = null, CancellationToken ct = default)
     {
         var standalone = await rewriter.RewriteAsync(_history, message, ct);
-        var answer = await assistant.AskAsync(standalone, Filter, null, ct, stream);
+        var answer = await assistant.AskAsync(standalone, Filter, null, ct, stream, Options);
         answer = answer with { FollowUps = await followUps.SuggestAsync(answer, ct) };
         var now = DateTime.UtcNow;
         var turns = new[]

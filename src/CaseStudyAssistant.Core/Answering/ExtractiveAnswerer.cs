@@ -68,7 +68,7 @@ public sealed partial class ExtractiveAnswerer(AnsweringOptions options, Embedde
     private static double Coverage(Candidate c, IReadOnlyDictionary<string, double> weights, double total) =>
         c.Terms.Where(weights.ContainsKey).Sum(t => weights[t]) / total;
 
-    public async Task<Answer> GenerateAsync(RetrievalResult retrieval, AnswerStream? stream = null, CancellationToken ct = default)
+    public async Task<Answer> GenerateAsync(RetrievalResult retrieval, AnswerStream? stream = null, CancellationToken ct = default, bool keepUnsupported = false)
     {
         var studies = SelectStudies(retrieval, options);
         var wantsNumbers = AsksForNumbers(retrieval.Question);

@@ -40,7 +40,7 @@ public sealed class LlmQuestionRewriter(IChatClient chat, PromptLibrary prompts,
     {
         if (!history.Any(t => t.Role == ChatTurn.User)) return message;
         var transcript = string.Join("\n", history.TakeLast(6).Select(t => $"{t.Role}: {Shorten(t.Role == ChatTurn.User ? t.Standalone ?? t.Text : t.Text)}"));
-        var prompt = prompts.Render("rewrite-question", new Dictionary<string, string> { ["history"] = transcript, ["question"] = message });
+        var prompt = await prompts.RenderAsync("rewrite-question", new Dictionary<string, string> { ["history"] = transcript, ["question"] = message });
         try
         {
             var response = await chat.GetResponseAsync([new ChatMessage(ChatRole.User, prompt)], new ChatOptions { Temperature = 0, MaxOutputTokens = 120 }, ct);
@@ -93,7 +93,7 @@ public sealed class LlmFollowUps(IChatClient chat, PromptLibrary prompts, Offlin
         if (answer.Refused) return await offline.SuggestAsync(answer, ct);
         var studies = answer.Citations.Select(c => $"- {c.Title} ({c.Company}, {c.Year})").Distinct().ToList();
         if (studies.Count == 0) return [];
-        var prompt = prompts.Render("follow-ups", new Dictionary<string, string>
+        var prompt = await prompts.RenderAsync("follow-ups", new Dictionary<string, string>
         {
             ["question"] = answer.Question, ["answer"] = answer.Text, ["studies"] = string.Join("\n", studies),
         });

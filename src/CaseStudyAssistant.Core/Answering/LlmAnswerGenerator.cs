@@ -8,9 +8,10 @@ namespace CaseStudyAssistant.Answering;
 
 /// <summary>
 /// Answers through a chat model: the best studies become numbered, delimited sources within the token budget, the
-/// model writes a cited answer (streamed when asked), and the answer is checked — citations to sources it was not
-/// given are removed, unsupported sentences flagged, and only cited sources listed. A transient model failure falls
-/// back to the extractive answer with a notice.
+/// model writes a cited answer (streamed when asked), and every sentence is accounted for by
+/// <see cref="CitationValidator"/> — sentence by sentence as it streams, so the streamed text is the final text.
+/// A transient model failure, or an answer none of whose sentences is supported, falls back to the extractive
+/// answer with a notice.
 /// </summary>
 public sealed class LlmAnswerGenerator(
     IChatClient chat, PromptLibrary prompts, ITokenCounter tokens, AnsweringOptions options, ExtractiveAnswerer fallback) : IAnswerGenerator
@@ -23,23 +24,24 @@ public sealed class LlmAnswerGenerator(
 
     public string ModelName => chat.GetService<ChatClientMetadata>()?.DefaultModelId ?? "unknown";
 
-    public async Task<Answer> GenerateAsync(RetrievalResult retrieval, AnswerStream? stream = null, CancellationToken ct = default)
+    public async Task<Answer> GenerateAsync(RetrievalResult retrieval, AnswerStream? stream = null, CancellationToken ct = default, bool keepUnsupported = false)
     {
-        using var activity = Telemetry.Source.StartActivity("csa.prompt.assemble");
-        var system = prompts.Render(SystemPrompt, new Dictionary<string, string> { ["max_sentences"] = options.MaxSentences.ToString() });
+        var activity = Telemetry.Source.StartActivity("csa.prompt.assemble");
+        var system = await prompts.RenderAsync(SystemPrompt, new Dictionary<string, string> { ["max_sentences"] = options.MaxSentences.ToString() }, ct);
         var budget = options.ContextTokens - options.AnswerTokens - tokens.CountTokens(system) - tokens.CountTokens(retrieval.Question) - 100;
         var sources = BuildSources(retrieval, budget);
-        var user = prompts.Render(UserPrompt, new Dictionary<string, string>
+        var user = await prompts.RenderAsync(UserPrompt, new Dictionary<string, string>
         {
             ["sources"] = CitationValidator.FormatSources(sources),
             ["question"] = retrieval.Question,
-        });
+        }, ct);
         activity?.SetTag("csa.sources", sources.Count);
         activity?.Dispose();
         stream?.OnSources?.Invoke(sources.Select(s => s.Citation).ToList());
 
         var messages = new List<ChatMessage> { new(ChatRole.System, system), new(ChatRole.User, user) };
         var chatOptions = new ChatOptions { Temperature = 0.1f, MaxOutputTokens = options.AnswerTokens };
+        var validator = new CitationValidator(sources, options.SupportOverlap, keepUnsupported);
         string text;
         LlmUsage? usage = null;
         using (var generate = Telemetry.Source.StartActivity("csa.llm.generate"))
@@ -48,7 +50,7 @@ public sealed class LlmAnswerGenerator(
             try
             {
                 (text, usage) = stream?.OnText is { } onText
-                    ? await StreamAsync(messages, chatOptions, onText, ct)
+                    ? await StreamAsync(messages, chatOptions, validator, onText, ct)
                     : await CompleteAsync(messages, chatOptions, ct);
             }
             catch (LlmException e) when (e.Transient)
@@ -60,10 +62,22 @@ public sealed class LlmAnswerGenerator(
         }
 
         var promptInfo = new[] { prompts.Info(SystemPrompt), prompts.Info(UserPrompt) };
-        if (text.Trim().StartsWith(NotCovered, StringComparison.Ordinal))
+        if (IsNotCovered(text))
             return Refusals.For(retrieval) with { Mode = Mode, Model = ModelName, Prompts = promptInfo, Usage = usage };
 
-        var check = CitationValidator.Validate(text, sources, options.SupportOverlap);
+        if (stream?.OnText is null) validator.Feed(text);
+        var tail = validator.Finish();
+        if (tail.Length > 0) stream?.OnText?.Invoke(tail);
+        var check = validator.Result;
+        if (check.Checked > 0 && check.Supported == 0 && !keepUnsupported)
+        {
+            var offline = await fallback.GenerateAsync(retrieval, null, ct);
+            return offline with
+            {
+                Model = ModelName, Prompts = promptInfo, Usage = usage, RemovedCitations = check.Removed, UnsupportedSentences = check.Unsupported, CheckedSentences = check.Checked,
+                Notice = "No sentence of the model's answer was supported by the sources it cited; this is the extractive answer instead.",
+            };
+        }
         return new Answer
         {
             Question = retrieval.Question,
@@ -74,12 +88,23 @@ public sealed class LlmAnswerGenerator(
             Citations = check.Cited,
             RemovedCitations = check.Removed,
             UnsupportedSentences = check.Unsupported,
+            CheckedSentences = check.Checked,
             Evidence = retrieval.Evidence.Best,
             Prompts = promptInfo,
             Usage = usage,
-            Notice = check.Cited.Count == 0 ? "The model's answer cites no source; treat it with care." : null,
+            Notice = AccountingNotice(check, keepUnsupported),
         };
     }
+
+    /// <summary>What the user should know about sentences that failed the check.</summary>
+    public static string? AccountingNotice(CitationCheck check, bool keptUnsupported) => check.Unsupported.Count switch
+    {
+        0 => check.Cited.Count == 0 ? "The model's answer cites no source; treat it with care." : null,
+        var n when keptUnsupported => $"{n} sentence{(n == 1 ? "" : "s")} without a supporting citation {(n == 1 ? "is" : "are")} marked {CitationValidator.Marker}.",
+        var n => $"{n} sentence{(n == 1 ? "" : "s")} without a supporting citation {(n == 1 ? "was" : "were")} left out (--keep-unsupported shows them, marked).",
+    };
+
+    internal static bool IsNotCovered(string text) => text.Trim().StartsWith(NotCovered, StringComparison.Ordinal);
 
     private async Task<(string, LlmUsage?)> CompleteAsync(List<ChatMessage> messages, ChatOptions chatOptions, CancellationToken ct)
     {
@@ -87,11 +112,14 @@ public sealed class LlmAnswerGenerator(
         return (response.Text, Usage(response.Usage));
     }
 
-    /// <summary>Streams text to the caller, holding back the first characters until it is clear they are not the NOT_COVERED marker.</summary>
-    private async Task<(string, LlmUsage?)> StreamAsync(List<ChatMessage> messages, ChatOptions chatOptions, Action<string> onText, CancellationToken ct)
+    /// <summary>
+    /// Streams checked sentences to the caller as they complete, holding back the first characters until it is
+    /// clear they are not the NOT_COVERED marker.
+    /// </summary>
+    private async Task<(string, LlmUsage?)> StreamAsync(List<ChatMessage> messages, ChatOptions chatOptions, CitationValidator validator, Action<string> onText, CancellationToken ct)
     {
         var all = new StringBuilder();
-        var released = 0;
+        var fed = 0;
         UsageDetails? usage = null;
         await foreach (var update in chat.GetStreamingResponseAsync(messages, chatOptions, ct))
         {
@@ -100,8 +128,14 @@ public sealed class LlmAnswerGenerator(
             var held = all.ToString().TrimStart();
             if (held.Length < NotCovered.Length && NotCovered.StartsWith(held, StringComparison.Ordinal)) continue;
             if (held.StartsWith(NotCovered, StringComparison.Ordinal)) continue;
-            if (all.Length > released) { onText(all.ToString(released, all.Length - released)); released = all.Length; }
+            if (all.Length > fed)
+            {
+                var shown = validator.Feed(all.ToString(fed, all.Length - fed));
+                fed = all.Length;
+                if (shown.Length > 0) onText(shown);
+            }
         }
+        if (all.Length > fed && !IsNotCovered(all.ToString())) validator.Feed(all.ToString(fed, all.Length - fed));
         return (all.ToString(), Usage(usage));
     }
 

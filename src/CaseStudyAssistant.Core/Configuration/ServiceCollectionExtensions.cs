@@ -8,6 +8,7 @@ using CaseStudyAssistant.Retrieval;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.SemanticKernel.ChatCompletion;
 
 namespace CaseStudyAssistant.Configuration;
 
@@ -22,7 +23,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(settings);
         services.AddSingleton(settings.Chunking);
         services.AddSingleton(settings.Retrieval);
-        services.AddSingleton(settings.Answering);
+        services.AddSingleton(settings.Answering.MaxToolCalls is >= 1 and <= 50
+            ? settings.Answering
+            : throw new ArgumentException($"Answering:MaxToolCalls must be between 1 and 50, got {settings.Answering.MaxToolCalls}"));
         services.TryAddSingleton<ITokenCounter>(_ => TiktokenCounter.For(settings.Chunking.Encoding));
         services.TryAddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(_ =>
             LocalEmbeddingModels.Shared(settings.Embedding.Model, settings.Embedding.Threads, settings.Embedding.BatchSize));
@@ -51,6 +54,14 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => new StructuralChunker(sp.GetRequiredService<ITokenCounter>(), settings.Chunking, sp.GetRequiredService<Embedder>().Window));
         services.AddSingleton<Ingestor>();
         services.AddSingleton<Retriever>();
+        // With a chat model: a Semantic Kernel kernel over it, for research mode's automatic function calling.
+        if (services.Any(d => d.ServiceType == typeof(IChatClient)))
+        {
+            services.TryAddSingleton<IChatCompletionService>(sp =>
+                ResearchChat.Over(sp.GetRequiredService<IChatClient>()).AsChatCompletionService(sp));
+            services.AddKernel();
+            services.TryAddSingleton<ResearchAnswerer>();
+        }
         services.AddSingleton<Assistant>();
         services.AddSingleton<Evaluation.EvalRunner>();
         return services;

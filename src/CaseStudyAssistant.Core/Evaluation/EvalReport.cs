@@ -37,8 +37,11 @@ public sealed record QuestionResult
     public double? LatencyMs { get; init; }
     public string? Answer { get; init; }
     public string? Mode { get; init; }
-    /// <summary>LLM answers: sentences that cite a source, and how many of them the support check flagged.</summary>
-    public int CitedSentences { get; init; }
+    /// <summary>
+    /// LLM answers: sentences that stated something (cited or not), and how many of them lacked a valid, supporting
+    /// citation — dropped from the answer, or kept marked.
+    /// </summary>
+    public int CheckedSentences { get; init; }
     public int UnsupportedSentences { get; init; }
 }
 

@@ -52,7 +52,7 @@ public sealed class EvalRunner(IStudyIndex index, Retriever retriever, Assistant
                 LatencyMs = Math.Round(latency, 3),
                 Answer = answer.Text,
                 Mode = answer.Mode,
-                CitedSentences = answer.Mode == AnswerModes.Llm ? Chunking.SentenceSplitter.Split(answer.Text).Count(s => s.Contains('[')) : 0,
+                CheckedSentences = answer.CheckedSentences,
                 UnsupportedSentences = answer.UnsupportedSentences.Count,
             });
             if (answer.Mode == AnswerModes.Llm) { model = answer.Model; prompts = answer.Prompts; }
@@ -104,7 +104,7 @@ public sealed class EvalRunner(IStudyIndex index, Retriever retriever, Assistant
                 .Select(r => r.FactsFound.Count / (double)(r.FactsFound.Count + r.FactsMissed.Count))) : null,
             [Metrics.LatencyP50] = latencies.Count == 0 ? null : Math.Round(RankingMetrics.Percentile(latencies, 0.5), 3),
             [Metrics.LatencyP95] = latencies.Count == 0 ? null : Math.Round(RankingMetrics.Percentile(latencies, 0.95), 3),
-            [Metrics.UnsupportedRate] = results.Sum(r => r.CitedSentences) is var cited and > 0
+            [Metrics.UnsupportedRate] = results.Sum(r => r.CheckedSentences) is var cited and > 0
                 ? Math.Round(results.Sum(r => r.UnsupportedSentences) / (double)cited, 4) : null,
         };
     }

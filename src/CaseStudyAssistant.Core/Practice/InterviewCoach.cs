@@ -19,7 +19,7 @@ public sealed class InterviewCoach(PromptLibrary prompts, IChatClient? chat = nu
     {
         var coverage = await RubricCoverage.AssessAsync(answer, item.StrongAnswerCovers, embedder, ct);
         if (chat is null || string.IsNullOrWhiteSpace(answer)) return (coverage, null);
-        var prompt = prompts.Render(PromptName, new Dictionary<string, string>
+        var prompt = await prompts.RenderAsync(PromptName, new Dictionary<string, string>
         {
             ["question"] = question,
             ["study"] = item.Citations.FirstOrDefault()?.Title ?? "",

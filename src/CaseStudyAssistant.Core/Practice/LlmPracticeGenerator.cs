@@ -19,7 +19,7 @@ public sealed class LlmPracticeGenerator(IChatClient chat, PromptLibrary prompts
         var studies = await selector.SelectAsync(request, ct);
         if (studies.Count == 0) return await offline.GenerateAsync(request, ct);
         var probes = request.Difficulty switch { Difficulty.Junior => "2", Difficulty.Senior => "3", _ => "4" };
-        var prompt = prompts.Render(PromptName, new Dictionary<string, string>
+        var prompt = await prompts.RenderAsync(PromptName, new Dictionary<string, string>
         {
             ["difficulty"] = request.Difficulty.ToString().ToLowerInvariant(),
             ["probe_count"] = probes,

@@ -16,12 +16,16 @@ public sealed record RetrievedBody(string DocId, string ChunkId, string Heading,
 
 public sealed record PromptBody(string Name, string Hash);
 
+/// <summary>One call the model made to the corpus plugin in research mode, and what came of it.</summary>
+public sealed record ToolCallBody(string Function, IReadOnlyDictionary<string, string?> Arguments, string Outcome);
+
 public sealed record UsageBody(long? InputTokens, long? OutputTokens);
 
 public sealed record AnswerBody(
     string Question, string Answer, bool Refused, string Mode, string? Model, double Evidence, double Similarity,
     IReadOnlyList<CitationBody> Citations, IReadOnlyList<NearestBody> Nearest, IReadOnlyList<RetrievedBody> Retrieved,
-    IReadOnlyList<string> RemovedCitations, IReadOnlyList<string> UnsupportedSentences, IReadOnlyList<string> FollowUps,
+    IReadOnlyList<string> RemovedCitations, IReadOnlyList<string> UnsupportedSentences, int CheckedSentences,
+    IReadOnlyList<ToolCallBody> ToolCalls, IReadOnlyList<string> FollowUps,
     string? Notice, IReadOnlyList<PromptBody> Prompts, UsageBody? Usage, IReadOnlyDictionary<string, double> TimingsMs);
 
 public sealed record StudySummaryBody(string Id, string Title, string Company, string? Industry, string? Category, int? Year, IReadOnlyList<string> Tags, string? Url);

@@ -27,7 +27,8 @@ public static class Json
         a.Question, a.Text, a.Refused, a.Mode, a.Model, Math.Round(a.Evidence, 4), Math.Round(a.Similarity, 4),
         a.Citations.Select(Citation).ToList(), a.Nearest.Select(Nearest).ToList(),
         a.Retrieved.Select(r => new RetrievedBody(r.DocId, r.ChunkId, r.Heading, Math.Round(r.Score, 6), r.SparseRank, r.DenseRank, r.StudyRank, r.MatchedTerms)).ToList(),
-        a.RemovedCitations, a.UnsupportedSentences, a.FollowUps, a.Notice,
+        a.RemovedCitations, a.UnsupportedSentences, a.CheckedSentences,
+        a.ToolCalls.Select(t => new ToolCallBody(t.Function, t.Arguments, t.Outcome)).ToList(), a.FollowUps, a.Notice,
         a.Prompts.Select(p => new PromptBody(p.Name, p.Hash)).ToList(),
         a.Usage is { } u ? new UsageBody(u.InputTokens, u.OutputTokens) : null, a.TimingsMs);
 
