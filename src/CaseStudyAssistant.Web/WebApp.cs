@@ -181,6 +181,8 @@ public static class WebApp
             return Results.Json(PracticeFormatter.ToJson(set), Json.Options);
         }).WithSummary("Practice questions (the same shape as csa practice --format json)");
 
+        CompareEndpoint.Map(api, web);
+
         api.MapPost("/chat/{session}", async (string session, ChatRequest request, Assistant assistant, IQuestionRewriter rewriter,
             IFollowUpSuggester followUps, ChatHistoryStore store, CancellationToken ct) =>
         {
