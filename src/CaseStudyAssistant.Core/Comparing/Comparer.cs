@@ -55,7 +55,7 @@ public sealed class Comparer(IStudyIndex index, Retriever retriever, Embedder em
                     Topic = topic, Refused = true, Nearest = nearest,
                     Notices = [nearest.Count == 0
                         ? "The case studies in the index do not cover this topic, and none came close."
-                        : $"The case studies in the index do not cover this topic well enough to compare; the nearest are {string.Join(", ", nearest.Select(n => $"{n.Title} ({n.Company})"))}."],
+                        : "The case studies in the index do not cover this topic well enough to compare. The nearest studies are:"],
                 };
             }
             studies = Pick(retrieval, request.Filter, request.Max);
