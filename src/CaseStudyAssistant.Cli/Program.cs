@@ -16,6 +16,7 @@ var root = new RootCommand("csa — answers ML/LLM system-design questions from 
     EvalCommand.Create(),
     ChatCommand.Create(),
     PracticeCommand.Create(),
+    CompareCommand.Create(),
     ServeCommand.Create(),
     LoadTestCommand.Create(),
 };

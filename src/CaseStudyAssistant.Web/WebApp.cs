@@ -253,6 +253,8 @@ public static class WebApp
         }).WithSummary("Practice questions (the same shape as csa practice --format json); 404 when no study matches")
           .Produces(200, contentType: "application/json").Errors(400, 404, 415, 502);
 
+        CompareEndpoint.Map(api, web);
+
         api.MapPost("/chat/{session}", async (string session, ChatRequest request, Assistant assistant, IQuestionRewriter rewriter,
             IFollowUpSuggester followUps, ChatHistoryStore store, CancellationToken ct) =>
         {

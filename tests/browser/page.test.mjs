@@ -1,5 +1,5 @@
 // Browser test of the chat page: load it, ask a question from the project's corpus, see the streamed answer,
-// click a citation and see its source card highlighted. Needs CSA_URL (a running `csa serve`) and Chromium.
+// click a citation and see its source card highlighted, generate practice questions, build a comparison table. Needs CSA_URL (a running `csa serve`) and Chromium.
 import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
 
@@ -70,11 +70,37 @@ try {
     assert.match(await page.locator("#practice-items .card").first().innerText(), /Follow-up probes/);
   });
 
-  await check("the page is readable on a phone-sized screen", async () => {
+  await check("the compare tab builds a cited table and exports it as Markdown", async () => {
+    await page.click("#tab-compare");
+    await page.fill("#c-topic", "feature store");
+    await page.click("#compare-form button[type=submit]");
+    await page.locator("#compare-table table tbody tr").first().waitFor({ timeout: 30000 });
+    const rows = page.locator("#compare-table tbody tr");
+    assert.ok(await rows.count() >= 2, "fewer than two studies compared");
+    assert.equal(await page.locator("#compare-table thead th").count(), 6);
+    assert.ok(await rows.first().locator("td a.cite").count() >= 1, "no cited cells");
+    assert.match(await page.locator("#compare-points").innerText(), /Common patterns[\s\S]*Where they differ/);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#c-export")]);
+    const file = await download.path();
+    const { readFile } = await import("node:fs/promises");
+    assert.match(await readFile(file, "utf8"), /\| Study \| Problem and scale \|/);
+  });
+
+  await check("the page is readable on a phone-sized screen, the comparison table scrolling inside its box", async () => {
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
     await phone.goto(url, { waitUntil: "networkidle" });
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `page is ${overflow}px wider than the screen`);
+    await phone.click("#tab-compare");
+    await phone.fill("#c-topic", "feature store");
+    await phone.click("#compare-form button[type=submit]");
+    await phone.locator("#compare-table table").waitFor({ timeout: 30000 });
+    const scroll = await phone.evaluate(() => {
+      const box = document.getElementById("compare-table");
+      return { inner: box.scrollWidth > box.clientWidth, page: document.documentElement.scrollWidth - window.innerWidth };
+    });
+    assert.ok(scroll.inner, "the table does not scroll inside its box");
+    assert.ok(scroll.page <= 1, `with the table the page is ${scroll.page}px wider than the screen`);
     await phone.close();
   });
 } finally {

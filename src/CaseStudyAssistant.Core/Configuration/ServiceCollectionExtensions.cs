@@ -48,6 +48,8 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<Practice.OfflinePracticeGenerator>();
         services.TryAddSingleton<Practice.IPracticeGenerator>(sp => sp.GetRequiredService<Practice.OfflinePracticeGenerator>());
         services.TryAddSingleton(sp => new Practice.InterviewCoach(sp.GetRequiredService<PromptLibrary>(), sp.GetService<Microsoft.Extensions.AI.IChatClient>(), sp.GetService<Embedder>()));
+        services.TryAddSingleton(sp => new Comparing.Comparer(sp.GetRequiredService<IStudyIndex>(), sp.GetRequiredService<Retriever>(),
+            sp.GetRequiredService<Embedder>(), settings.Answering, sp.GetRequiredService<PromptLibrary>(), sp.GetService<IChatClient>()));
         services.AddSingleton(_ => settings.Corpus.MaxDocumentMegabytes is > 0 and <= 4096
             ? new CorpusReader { MaxDocumentBytes = (long)(settings.Corpus.MaxDocumentMegabytes * 1024 * 1024) }
             : throw new ArgumentException($"Corpus:MaxDocumentMegabytes must be between 0 and 4096, got {settings.Corpus.MaxDocumentMegabytes}"));

@@ -1,5 +1,5 @@
 // The chat page: streams answers over Server-Sent Events (fetch + ReadableStream, since EventSource cannot POST),
-// turns [n] markers into links to source cards, and offers follow-ups and practice questions.
+// turns [n] markers into links to source cards, and offers follow-ups, practice questions and comparisons.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -160,8 +160,63 @@ async function practice() {
   });
 }
 
+const COLUMNS = [["problem", "Problem and scale"], ["approach", "Approach"], ["decisions", "Key decisions"], ["stack", "Stack"], ["results", "Results"]];
+
+function compareBody(format) {
+  return JSON.stringify({ topic: $("c-topic").value.trim(), max: Number($("c-max").value) || 5, filters: filters(), format });
+}
+
+async function compare() {
+  const topic = $("c-topic").value.trim();
+  if (!topic) { $("c-topic").focus(); return; }
+  $("compare-table").replaceChildren(); $("compare-points").replaceChildren(); $("c-export").disabled = true;
+  $("compare-status").textContent = "Comparing the case studies…";
+  const response = await fetch("api/compare", { method: "POST", headers: headers(), body: compareBody("json") });
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) { $("compare-status").textContent = data.error || `The server answered ${response.status}.`; return; }
+  $("compare-status").replaceChildren(...data.notices.map((n) => el("div", { className: "notice", textContent: n })));
+  if (data.refused) {
+    $("compare-points").append(el("ul", {}, ...data.nearest.map((n) => el("li", { textContent: `${n.title} — ${n.company}${n.year ? ", " + n.year : ""}` }))));
+    return;
+  }
+  const cite = (n, url) => url ? el("a", { className: "cite", href: url, target: "_blank", rel: "noopener noreferrer", textContent: `[${n}]` }) : el("span", { className: "cite", textContent: `[${n}]` });
+  const head = el("tr", {}, el("th", { textContent: "Study" }), ...COLUMNS.map(([, title]) => el("th", { textContent: title })));
+  const rows = data.studies.map((s) => el("tr", {},
+    el("th", { scope: "row" }, cite(s.n, s.url), ` ${s.company}`, el("div", { className: "meta", textContent: `${s.title}${s.year ? " (" + s.year + ")" : ""}` })),
+    ...COLUMNS.map(([key]) => {
+      const cell = s.cells[key];
+      const td = el("td", { className: cell.citation ? "" : "missing" }, cell.text);
+      if (cell.citation) td.append(" ", cite(cell.citation.n, cell.citation.url));
+      if (cell.flag) td.append(el("div", { className: "flag", textContent: cell.flag }));
+      return td;
+    })));
+  $("compare-table").append(el("table", { className: "compare" }, el("thead", {}, head), el("tbody", {}, ...rows)));
+  const company = (n) => data.studies[n - 1].company;
+  const list = (title, points, none) => {
+    const box = el("section", { className: "points" }, el("h2", { textContent: title }));
+    if (points.length === 0) box.append(el("p", { className: "meta", textContent: none }));
+    box.append(el("ul", {}, ...points.map((p) => el("li", {}, el("strong", { textContent: p.text }),
+      ` — ${[...new Set(p.quotes.map((q) => q.n))].map((n) => `${company(n)} [${n}]`).join(", ")}`,
+      p.flag ? el("div", { className: "flag", textContent: p.flag }) : "",
+      el("ul", {}, ...p.quotes.map((q) => el("li", { className: "quote", textContent: `[${q.n}] “${q.text}”` })))))));
+    return box;
+  };
+  $("compare-points").append(
+    list("Common patterns", data.patterns, "No decision or component is shared by two of these studies."),
+    list("Where they differ", data.differences, "No study's key decisions turn down what another study chose."));
+  $("c-export").disabled = false;
+  $("compare-status").append(`${data.studies.length} stud${data.studies.length === 1 ? "y" : "ies"} compared (${data.mode}).`);
+}
+
+async function exportMarkdown() {
+  const response = await fetch("api/compare", { method: "POST", headers: headers(), body: compareBody("markdown") });
+  if (!response.ok) { $("compare-status").textContent = `Export failed: the server answered ${response.status}.`; return; }
+  const link = el("a", { href: URL.createObjectURL(new Blob([await response.text()], { type: "text/markdown" })), download: "comparison.md" });
+  document.body.append(link); link.click(); link.remove();
+}
+
 function selectTab(name) {
-  for (const t of ["ask", "practice"]) {
+  for (const t of ["ask", "practice", "compare"]) {
     $(`tab-${t}`).setAttribute("aria-selected", String(t === name));
     $(`panel-${t}`).hidden = t !== name;
   }
@@ -184,6 +239,9 @@ $("question").addEventListener("keydown", (e) => { if (e.key === "Enter" && (e.c
 $("practice-form").addEventListener("submit", (e) => { e.preventDefault(); practice(); });
 $("tab-ask").addEventListener("click", () => selectTab("ask"));
 $("tab-practice").addEventListener("click", () => selectTab("practice"));
+$("tab-compare").addEventListener("click", () => selectTab("compare"));
+$("compare-form").addEventListener("submit", (e) => { e.preventDefault(); compare(); });
+$("c-export").addEventListener("click", exportMarkdown);
 $("api-key").value = sessionStorage.getItem("csa-api-key") || "";
 $("api-key").addEventListener("change", () => { sessionStorage.setItem("csa-api-key", $("api-key").value); loadFilterOptions(); });
 const preset = new URLSearchParams(location.search).get("q");
