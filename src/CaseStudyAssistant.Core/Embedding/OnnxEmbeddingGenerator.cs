@@ -133,7 +133,10 @@ internal sealed partial class OnnxEmbeddingGenerator : IEmbeddingGenerator<strin
         if (_hasTokenTypes) { names.Add("token_type_ids"); inputs.Add(OrtValue.CreateTensorValueFromMemory(new long[rows * width], shape)); }
         try
         {
-            using var outputs = _session.Run(new RunOptions(), names, inputs, [_output]);
+            // Held in a variable and disposed after the call: an inline `new RunOptions()` can be finalized by a GC
+            // while the native run still uses it (a use-after-free that crashed a busy server).
+            using var runOptions = new RunOptions();
+            using var outputs = _session.Run(runOptions, names, inputs, [_output]);
             var hidden = outputs[0].GetTensorDataAsSpan<float>();
             var result = new float[rows][];
             for (var r = 0; r < rows; r++)
