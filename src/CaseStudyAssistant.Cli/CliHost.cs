@@ -1,5 +1,4 @@
-using CaseStudyAssistant.Web.Hosting;
-using Microsoft.Extensions.Configuration;
+using CaseStudyAssistant.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -8,8 +7,8 @@ using OpenTelemetry.Trace;
 
 namespace CaseStudyAssistant.Cli;
 
-/// <summary>Builds the host for one command (composition shared with the web app: see <see cref="AppServices"/>).</summary>
-public static class CliHost
+/// <summary>Builds the host for one command, through the same composition root as the web app.</summary>
+internal static class CliHost
 {
     public static IHost Build(IDictionary<string, string?> flagOverrides, Action<IServiceCollection>? configure = null)
     {
@@ -19,18 +18,27 @@ public static class CliHost
             DisableDefaults = true,
         });
         builder.Configuration.Sources.Clear();
-        AppServices.AddSources(builder.Configuration, flagOverrides);
+        builder.Configuration.AddCaseStudyAssistantSources(flagOverrides);
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
 
         configure?.Invoke(builder.Services);
-        AppServices.Add(builder.Services, builder.Configuration);
+        builder.Services.AddCaseStudyAssistant(builder.Configuration);
 
         var host = builder.Build();
-        // Commands use the host without running it, so the providers that its hosted service would start are
-        // started here; disposing the host flushes them.
-        host.Services.GetService<TracerProvider>();
-        host.Services.GetService<MeterProvider>();
+        try
+        {
+            // Commands use the host without running it: what starting it would do happens here. Settings first, so
+            // a bad value stops the command before any work; then the telemetry providers (disposing the host flushes them).
+            host.Services.ValidateSettings();
+            host.Services.GetService<TracerProvider>();
+            host.Services.GetService<MeterProvider>();
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
         return host;
     }
 }

@@ -1,10 +1,7 @@
 using System.CommandLine;
-using CaseStudyAssistant.Answering;
 using CaseStudyAssistant.Cli;
 using CaseStudyAssistant.Cli.Commands;
-using CaseStudyAssistant.Corpus;
-using CaseStudyAssistant.Indexing;
-using Microsoft.Data.Sqlite;
+using CaseStudyAssistant.Configuration;
 
 var root = new RootCommand("csa — answers ML/LLM system-design questions from engineering case studies, with citations")
 {
@@ -40,21 +37,16 @@ catch (Exception e)
 
 static int Report(Exception e)
 {
-    switch (e)
+    if (e is CliError c) { Terminal.Error(c.Message, c.Hint); return c.ExitCode; }
+    var error = UserErrors.For(e);
+    switch (error.Kind)
     {
-        case CliError c: Terminal.Error(c.Message, c.Hint); return c.ExitCode;
-        case StoreException s: Terminal.Error(s.Message, s.Hint); return ExitCodes.Error;
-        case LlmException l: Terminal.Error(l.Message, l.Hint); return ExitCodes.Error;
-        case PromptException p: Terminal.Error(p.Message, p.Hint); return ExitCodes.Error;
-        case IndexMismatchException m: Terminal.Error(m.Message, "csa ingest --rebuild"); return ExitCodes.Error;
-        case CorpusFormatException f: Terminal.Error(f.Message, null); return ExitCodes.Error;
-        case DirectoryNotFoundException d: Terminal.Error(d.Message, "check the folder path"); return ExitCodes.Error;
-        case SqliteException s: Terminal.Error($"the index file cannot be used: {s.Message}", "check --index, or rebuild it with 'csa ingest --rebuild'"); return ExitCodes.Error;
-        case ArgumentException a: Terminal.Error(a.Message, "csa --help"); return ExitCodes.Error;
-        case OperationCanceledException: Terminal.Error("cancelled", null); return 130;
-        default:
-            Terminal.Error(e.Message, "set CSA_DEBUG=1 to see the full exception");
+        case ErrorKind.Cancelled: Terminal.Error(error.Message, null); return 130;
+        case ErrorKind.Internal:
+            Terminal.Error(error.Message, "set CSA_DEBUG=1 to see the full exception");
             if (Environment.GetEnvironmentVariable("CSA_DEBUG") is "1" or "true") Console.Error.WriteLine(e);
             return ExitCodes.Error;
+        case ErrorKind.BadInput when error.Hint is null: Terminal.Error(error.Message, "csa --help"); return ExitCodes.Error;
+        default: Terminal.Error(error.Message, error.Hint); return ExitCodes.Error;
     }
 }

@@ -13,8 +13,6 @@ public sealed class LlmOptions
     public string? EmbeddingModel { get; set; }
     /// <summary>Requested embedding size (models that support it); when unset, the model's own.</summary>
     public int? EmbeddingDimensions { get; set; }
-    /// <summary>Read from the environment only: CSA_LLM_API_KEY, or the provider's usual variable.</summary>
-    public string? ApiKey { get; set; }
     /// <summary>How long one attempt may wait for the server to start answering.</summary>
     public double TimeoutSeconds { get; set; } = 60;
     /// <summary>Retries after a timeout, 429 or 5xx (0: one attempt only).</summary>

@@ -1,3 +1,4 @@
+using CaseStudyAssistant.Configuration;
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using Microsoft.Extensions.AI;
@@ -28,8 +29,8 @@ public sealed class LlmProvider : IDisposable
         Provider = provider; Endpoint = endpoint; _http = http; Chat = chat; Embeddings = embeddings;
     }
 
-    public static LlmProvider Create(LlmOptions options, Func<string, string?>? environment = null, ILoggerFactory? loggers = null) =>
-        Create(LlmConnection.Resolve(options, environment), loggers);
+    public static LlmProvider Create(LlmOptions options, Secrets? secrets = null, ILoggerFactory? loggers = null) =>
+        Create(LlmConnection.Resolve(options, secrets), loggers);
 
     internal static LlmProvider Create(LlmConnection connection, ILoggerFactory? loggers)
     {

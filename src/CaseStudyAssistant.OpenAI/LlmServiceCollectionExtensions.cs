@@ -1,5 +1,6 @@
 using CaseStudyAssistant.Answering;
 using CaseStudyAssistant.Chunking;
+using CaseStudyAssistant.Configuration;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -10,14 +11,14 @@ public static class LlmServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the configured model behind <see cref="IChatClient"/> (and the LLM answerer), and an embedding model
-    /// behind <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> when one is named. Call before AddCaseStudyAssistant,
-    /// whose offline defaults then stay out of the way. Nothing is registered when no provider is configured; a
+    /// behind <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> when one is named. The composition root calls it before the pipeline,
+    /// whose offline defaults then stay out of the way; its resilience settings are checked by <see cref="LlmOptionsValidator"/>. Nothing is registered when no provider is configured; a
     /// configuration mistake throws an <see cref="LlmException"/> here, before anything runs.
     /// </summary>
-    public static IServiceCollection AddLlm(this IServiceCollection services, LlmOptions options, Func<string, string?>? environment = null)
+    public static IServiceCollection AddLlm(this IServiceCollection services, LlmOptions options, Secrets? secrets = null)
     {
         if (!options.Enabled && string.IsNullOrWhiteSpace(options.EmbeddingModel)) return services;
-        var connection = LlmConnection.Resolve(options, environment);
+        var connection = LlmConnection.Resolve(options, secrets);
         services.AddSingleton(options);
         services.AddSingleton(sp => LlmProvider.Create(connection, sp.GetService<ILoggerFactory>()));
         services.AddSingleton(sp => sp.GetRequiredService<LlmProvider>().Chat);

@@ -21,15 +21,11 @@ internal static class CompareEndpoint
             var ids = (request.Studies ?? []).Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s.Trim()).ToList();
             var filter = request.Filters?.ToFilter() ?? SearchFilter.None;
             if (ids.Count > 0 && !filter.IsEmpty) return Bad("studies and filters cannot be combined: the studies are either listed or picked by filters");
-            Comparison comparison;
-            try
+            // A CompareException (an unknown study id, …) becomes a 400 through the shared error mapping.
+            var comparison = await comparer.CompareAsync(new CompareRequest
             {
-                comparison = await comparer.CompareAsync(new CompareRequest
-                {
-                    Topic = request.Topic, StudyIds = ids, Filter = filter, Max = ids.Count > 0 ? ids.Count : request.Max ?? CompareRequest.DefaultMax,
-                }, ct);
-            }
-            catch (CompareException e) { return Bad(e.Message); }
+                Topic = request.Topic, StudyIds = ids, Filter = filter, Max = ids.Count > 0 ? ids.Count : request.Max ?? CompareRequest.DefaultMax,
+            }, ct);
             return request.Format == "markdown"
                 ? Results.Text(CompareFormatter.ToMarkdown(comparison), "text/markdown; charset=utf-8")
                 : Results.Json(CompareFormatter.ToJson(comparison), Json.Options);

@@ -6,10 +6,10 @@ using CaseStudyAssistant.Web;
 // (csa serve does the same from the command-line tool.)
 WebApplication app;
 try { app = WebApp.Build(args); }
-catch (WebStartupException e)
+catch (Exception e) when (UserErrors.For(e) is { Kind: not ErrorKind.Internal } error)
 {
-    Console.Error.WriteLine($"error: {e.Message}");
-    Console.Error.WriteLine($"hint: {e.Hint}");
+    Console.Error.WriteLine($"error: {error.Message}");
+    if (error.Hint is not null) Console.Error.WriteLine($"hint: {error.Hint}");
     return 2;
 }
 var urls = app.Urls.Count > 0 ? app.Urls.ToList() : (app.Configuration["urls"] ?? "http://localhost:5000").Split(';').ToList();

@@ -7,7 +7,10 @@ using CaseStudyAssistant.Indexing;
 using CaseStudyAssistant.Practice;
 using CaseStudyAssistant.Retrieval;
 using CaseStudyAssistant.Web.Contracts;
+using CaseStudyAssistant.Hosting;
 using CaseStudyAssistant.Web.Hosting;
+using KestrelServerOptions = Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions;
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.FileProviders;
@@ -21,14 +24,22 @@ public static class WebApp
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.Sources.Clear();
-        AppServices.AddSources(builder.Configuration, overrides ?? new Dictionary<string, string?>());
+        builder.Configuration.AddCaseStudyAssistantSources(overrides);
         builder.Configuration.AddCommandLine(args);
 
-        var web = new WebOptions();
-        builder.Configuration.GetSection("Web").Bind(web);
-        web.ApiKey = ReadApiKey();
-        builder.Services.AddSingleton(web);
-        builder.WebHost.ConfigureKestrel(k =>
+        var urls = builder.Configuration["urls"] ?? "http://localhost:5000";
+        var loopback = WebOptions.LoopbackOnly(urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        builder.Services.AddOptions<WebOptions>()
+            .Bind(builder.Configuration.GetSection("Web"))
+            .PostConfigure(o =>
+            {
+                o.ApiKey = ReadApiKey(Secrets.FromEnvironment);
+                if (o.AllowedHosts.Count == 0) o.AllowedHosts = loopback ? [.. WebOptions.LoopbackHosts] : ["*"];
+            })
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<WebOptions>, WebOptionsValidator>();
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<WebOptions>>().Value);
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<WebOptions>((k, web) =>
         {
             k.Limits.MaxRequestBodySize = web.MaxBodyBytes;
             // Above our own URL limit, so an over-long URL gets our JSON 414 rather than Kestrel's empty one.
@@ -37,10 +48,6 @@ public static class WebApp
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         // A failed start (a busy port) is reported by the caller in one line, not logged with its stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
-
-        var urls = builder.Configuration["urls"] ?? "http://localhost:5000";
-        var loopback = WebOptions.LoopbackOnly(urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        web.AllowedHosts = web.AllowedHosts.Count > 0 ? web.AllowedHosts : loopback ? [.. WebOptions.LoopbackHosts] : ["*"];
 
         builder.Services.AddOpenApi();
         // Bad request bodies (malformed JSON, wrong types, too large) raise an exception our handler turns into a
@@ -56,16 +63,20 @@ public static class WebApp
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.OnRejected = async (ctx, ct) =>
             {
+                var web = ctx.HttpContext.RequestServices.GetRequiredService<WebOptions>();
                 ctx.HttpContext.Response.Headers.RetryAfter = "60";
                 await ctx.HttpContext.Response.WriteAsJsonAsync(new ErrorBody($"rate limit: at most {web.RequestsPerMinute} requests a minute from one address", "try again in a minute"), Json.Options, ct);
             };
             o.AddPolicy("api", ctx => RateLimitPartition.GetFixedWindowLimiter(ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = web.RequestsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = ctx.RequestServices.GetRequiredService<WebOptions>().RequestsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
         });
         configure?.Invoke(builder);
-        AppServices.Add(builder.Services, builder.Configuration);
+        builder.Services.AddCaseStudyAssistant(builder.Configuration);
 
         var app = builder.Build();
+        // Settings are checked now, so a bad value stops csa serve before it ingests or binds anything.
+        app.Services.ValidateSettings();
+        var web = app.Services.GetRequiredService<WebOptions>();
         app.UseExceptionHandler(e => e.Run(HandleErrorAsync));
         // Error statuses written without a body (415 from minimal APIs, 404, 405) get one.
         app.UseStatusCodePages(async context =>
@@ -91,13 +102,13 @@ public static class WebApp
     }
 
     /// <summary>The API key, from the environment only; a blank or short key is refused before the server starts.</summary>
-    private static string? ReadApiKey()
+    private static string? ReadApiKey(Secrets secrets)
     {
-        var raw = Environment.GetEnvironmentVariable("CSA_API_KEY");
+        var raw = secrets.ServerKey();
         if (raw is null || raw.Length == 0) return null;
         var key = raw.Trim();
         if (key.Length < WebOptions.MinApiKeyChars)
-            throw new WebStartupException($"CSA_API_KEY is {(key.Length == 0 ? "blank" : $"{key.Length} characters long")}; a key needs at least {WebOptions.MinApiKeyChars} characters",
+            throw new ConfigurationException($"CSA_API_KEY is {(key.Length == 0 ? "blank" : $"{key.Length} characters long")}; a key needs at least {WebOptions.MinApiKeyChars} characters",
                 "set CSA_API_KEY to a long random value, e.g. $(openssl rand -hex 24), or unset it to serve on loopback without a key");
         return key;
     }
@@ -125,13 +136,22 @@ public static class WebApp
             BadHttpRequestException b when b.Message.Contains("body", StringComparison.OrdinalIgnoreCase) =>
                 (400, "the request needs a JSON object as its body", "e.g. {\"question\": \"How do teams detect fraud?\"}"),
             BadHttpRequestException b => (b.StatusCode, "the request could not be read", "see /openapi/v1.json"),
-            LlmException l => (502, l.Message, l.Hint),
-            StoreException s => (503, s.Message, s.Hint),
-            IndexMismatchException m => (503, m.Message, "re-ingest with csa ingest --rebuild"),
-            _ => (500, "internal error", "the server's log has the details"),
+            null => (500, "internal error", "the server's log has the details"),
+            _ => FromUserError(UserErrors.For(error)),
         };
         return (status, new ErrorBody(WithoutServerPaths(message, services), hint is null ? null : WithoutServerPaths(hint, services)));
     }
+
+    private static (int, string, string?) FromUserError(UserError e) => e.Kind switch
+    {
+        ErrorKind.BadInput => (400, e.Message, e.Hint),
+        ErrorKind.NotFound => (404, e.Message, e.Hint),
+        ErrorKind.Model => (502, e.Message, e.Hint),
+        ErrorKind.Store => (503, e.Message, e.Hint),
+        ErrorKind.Configuration => (500, e.Message, e.Hint),
+        ErrorKind.Cancelled => (499, e.Message, null),
+        _ => (500, "internal error", "the server's log has the details"),
+    };
 
     /// <summary>"Failed to bind parameter "Nullable&lt;int&gt; yearFrom" from "abc"." → "yearFrom must be a whole number, not 'abc'".</summary>
     private static string? BindFailure(string message)

@@ -1,3 +1,6 @@
+using CaseStudyAssistant.Configuration;
+using Microsoft.Extensions.Options;
+
 namespace CaseStudyAssistant.Web;
 
 /// <summary>Limits and protection of the HTTP API (configuration section <c>Web</c>).</summary>
@@ -55,8 +58,14 @@ public sealed class WebOptions
     }
 }
 
-/// <summary>The server cannot start as configured; the message says why in one line.</summary>
-public sealed class WebStartupException(string message, string hint) : Exception(message)
+internal sealed class WebOptionsValidator : IValidateOptions<WebOptions>
 {
-    public string Hint { get; } = hint;
+    public ValidateOptionsResult Validate(string? name, WebOptions o) => new SettingRules("Web")
+        .Range(nameof(o.MaxQuestionChars), o.MaxQuestionChars, 10, 100_000)
+        .Range(nameof(o.MaxBodyBytes), o.MaxBodyBytes, 1024, 64L * 1024 * 1024)
+        .Range(nameof(o.MaxUrlChars), o.MaxUrlChars, 256, 65_536)
+        .Range(nameof(o.RequestsPerMinute), o.RequestsPerMinute, 1, 1_000_000)
+        .Range(nameof(o.KeyFailuresPerMinute), o.KeyFailuresPerMinute, 1, 10_000)
+        .Check(o.AllowedHosts.All(h => !string.IsNullOrWhiteSpace(h)), "Web:AllowedHosts has an empty entry, but each must be a host name, an address or *")
+        .Result();
 }

@@ -1,3 +1,4 @@
+using CaseStudyAssistant.Configuration;
 using CaseStudyAssistant.Answering;
 using CaseStudyAssistant.Cli.Commands;
 using CaseStudyAssistant.Indexing;
@@ -100,7 +101,7 @@ public sealed class ChatTests
         await using var server = await FakeOpenAIServer.StartAsync();
         server.Enqueue(FakeReply.Text(ThreeSuggestions + "\n"), FakeReply.Text("Only one question?\n\n"));
         var prompts = new PromptLibrary(Path.Combine(Repo.Root, "prompts"));
-        var suggester = new LlmFollowUps(OpenAI.LlmProvider.Create(LlmRig.OptionsFor(server), _ => null).Chat!, prompts, new OfflineFollowUps());
+        var suggester = new LlmFollowUps(OpenAI.LlmProvider.Create(LlmRig.OptionsFor(server), new Secrets(_ => null)).Chat!, prompts, new OfflineFollowUps());
 
         var parsed = await suggester.SuggestAsync(CitedAnswer(VoiceLabCitation()));
         var fallback = await suggester.SuggestAsync(CitedAnswer(VoiceLabCitation()));

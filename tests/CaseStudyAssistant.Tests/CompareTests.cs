@@ -1,3 +1,4 @@
+using CaseStudyAssistant.Configuration;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using CaseStudyAssistant.Chunking;
@@ -302,7 +303,7 @@ public sealed class LlmCompareTests(CompareIndexFixture fx, ITestOutputHelper ou
     public async Task InitializeAsync()
     {
         _server = await FakeOpenAIServer.StartAsync();
-        _services = Pipeline.Build(fx.IndexPath, null, s => s.AddLlm(LlmRig.OptionsFor(_server), _ => null));
+        _services = Pipeline.Build(fx.IndexPath, null, s => s.AddLlm(LlmRig.OptionsFor(_server), new Secrets(_ => null)));
     }
 
     public async Task DisposeAsync()

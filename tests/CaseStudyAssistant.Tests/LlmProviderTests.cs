@@ -1,3 +1,4 @@
+using CaseStudyAssistant.Configuration;
 using CaseStudyAssistant.Answering;
 using CaseStudyAssistant.Indexing;
 using CaseStudyAssistant.OpenAI;
@@ -16,7 +17,7 @@ public sealed class LlmProviderTests
         var options = LlmRig.OptionsFor(server);
         options.EmbeddingModel = "emb-model";
         options.EmbeddingDimensions = 24;
-        var embeddings = LlmProvider.Create(options, _ => null).Embeddings!;
+        var embeddings = LlmProvider.Create(options, new Secrets(_ => null)).Embeddings!;
 
         var result = await embeddings.GenerateAsync(["alpha", "beta", "gamma"]);
 
@@ -41,7 +42,7 @@ public sealed class LlmProviderTests
         server.EnqueueEmbeddings(FakeReply.Embeddings(12));
         var options = LlmRig.OptionsFor(server);
         options.EmbeddingModel = "emb-model";
-        var embeddings = LlmProvider.Create(options, _ => null).Embeddings!;
+        var embeddings = LlmProvider.Create(options, new Secrets(_ => null)).Embeddings!;
 
         var result = await embeddings.GenerateAsync(["one"]);
 
@@ -56,7 +57,7 @@ public sealed class LlmProviderTests
         server.EnqueueEmbeddings(FakeReply.Error(404, "no such embedding model"));
         var options = LlmRig.OptionsFor(server);
         options.EmbeddingModel = "emb-missing";
-        var embeddings = LlmProvider.Create(options, _ => null).Embeddings!;
+        var embeddings = LlmProvider.Create(options, new Secrets(_ => null)).Embeddings!;
 
         var e = await Assert.ThrowsAsync<LlmException>(() => embeddings.GenerateAsync(["one"]));
 
@@ -73,7 +74,7 @@ public sealed class LlmProviderTests
         var options = LlmRig.OptionsFor(server);
         options.EmbeddingModel = "emb-model";
         options.EmbeddingDimensions = 32;
-        await using var services = Pipeline.Build(dir.File("index.db"), s => { s.Retrieval.DenseWeight = 1.0; s.Embedding.CachePath = dir.File("own-cache.db"); }, s => s.AddLlm(options, _ => null));
+        await using var services = Pipeline.Build(dir.File("index.db"), s => { s.Retrieval.DenseWeight = 1.0; s.Embedding.CachePath = dir.File("own-cache.db"); }, s => s.AddLlm(options, new Secrets(_ => null)));
         server.When(PromptFiles.IsAnswer, FakeReply.Text(LlmAnswerTests.GroundedReply));
 
         var report = await services.GetRequiredService<Ingestor>().IngestAsync([LlmCorpus.Write(dir)], rebuild: false);
@@ -96,7 +97,7 @@ public sealed class LlmProviderTests
         await using var server = await FakeOpenAIServer.StartAsync();
         server.Enqueue(FakeReply.Text("pong"));
         var chat = LlmProvider.Create(new LlmOptions { Provider = "azure", Endpoint = server.V1, ChatModel = "my-deployment", MaxRetries = 1 },
-            name => name == "AZURE_OPENAI_API_KEY" ? "az-key" : null).Chat!;
+            new Secrets(name => name == "AZURE_OPENAI_API_KEY" ? "az-key" : null)).Chat!;
 
         await chat.GetResponseAsync([new ChatMessage(ChatRole.User, "ping")]);
 
@@ -114,7 +115,7 @@ public sealed class LlmProviderTests
     {
         await using var server = await FakeOpenAIServer.StartAsync();
         server.Enqueue(FakeReply.Error(503), FakeReply.Text("too late"));
-        var chat = LlmProvider.Create(LlmRig.OptionsFor(server, maxRetries: 0), _ => null).Chat!;
+        var chat = LlmProvider.Create(LlmRig.OptionsFor(server, maxRetries: 0), new Secrets(_ => null)).Chat!;
 
         var e = await Assert.ThrowsAsync<LlmException>(() => chat.GetResponseAsync([new ChatMessage(ChatRole.User, "ping")]));
 
@@ -140,7 +141,7 @@ public sealed class LlmProviderTests
     public void Bad_configuration_is_a_permanent_error_with_a_hint(string provider, string? endpoint, string? model, string? keyVariable, string message, string hint)
     {
         var options = new LlmOptions { Provider = provider, Endpoint = endpoint, ChatModel = model };
-        var e = Assert.Throws<LlmException>(() => new ServiceCollection().AddLlm(options, name => name == keyVariable ? "key" : null));
+        var e = Assert.Throws<LlmException>(() => new ServiceCollection().AddLlm(options, new Secrets(name => name == keyVariable ? "key" : null)));
         Assert.False(e.Transient);
         Assert.Contains(message, e.Message);
         Assert.Contains(hint, e.Hint);
@@ -149,15 +150,15 @@ public sealed class LlmProviderTests
     [Fact]
     public void Embedding_model_without_a_provider_is_an_error_and_no_provider_registers_nothing()
     {
-        var e = Assert.Throws<LlmException>(() => new ServiceCollection().AddLlm(new LlmOptions { EmbeddingModel = "emb" }, _ => null));
+        var e = Assert.Throws<LlmException>(() => new ServiceCollection().AddLlm(new LlmOptions { EmbeddingModel = "emb" }, new Secrets(_ => null)));
         Assert.Contains("no LLM provider", e.Message);
-        Assert.Empty(new ServiceCollection().AddLlm(new LlmOptions(), _ => null));
+        Assert.Empty(new ServiceCollection().AddLlm(new LlmOptions(), new Secrets(_ => null)));
     }
 
     [Fact]
     public void Ollama_needs_no_key_and_uses_its_defaults()
     {
-        var provider = LlmProvider.Create(new LlmOptions { Provider = "ollama" }, _ => null);
+        var provider = LlmProvider.Create(new LlmOptions { Provider = "ollama" }, new Secrets(_ => null));
         Assert.Equal("http://localhost:11434/v1", provider.Endpoint.ToString().TrimEnd('/'));
         Assert.Equal("llama3.2", provider.Chat!.GetService<ChatClientMetadata>()!.DefaultModelId);
         Assert.Null(provider.Embeddings);

@@ -1,3 +1,4 @@
+using CaseStudyAssistant.Configuration;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using CaseStudyAssistant.Answering;
@@ -19,7 +20,7 @@ public sealed class LlmResilienceTests
     {
         await using var server = await FakeOpenAIServer.StartAsync();
         server.Enqueue(FakeReply.Error(status, "busy", retryAfter: "1"), FakeReply.Text("pong"));
-        using var provider = LlmProvider.Create(LlmRig.OptionsFor(server, maxRetries: 1), _ => null);
+        using var provider = LlmProvider.Create(LlmRig.OptionsFor(server, maxRetries: 1), new Secrets(_ => null));
 
         var response = await provider.Chat.GetResponseAsync([new ChatMessage(ChatRole.User, "ping")]);
 
@@ -71,7 +72,7 @@ public sealed class LlmResilienceTests
         var options = LlmRig.OptionsFor(server, maxRetries: 1);
         options.CircuitBreakerFailures = 2;
         options.EmbeddingModel = "emb-model";
-        using var provider = LlmProvider.Create(options, _ => null);
+        using var provider = LlmProvider.Create(options, new Secrets(_ => null));
 
         await Assert.ThrowsAsync<LlmException>(() => provider.Chat.GetResponseAsync([new ChatMessage(ChatRole.User, "ping")]));
         var e = await Assert.ThrowsAsync<LlmException>(() => provider.Embeddings!.GenerateAsync(["one"]));
@@ -85,7 +86,7 @@ public sealed class LlmResilienceTests
     public async Task Connection_refused_is_reported_at_once_without_retries()
     {
         var options = new LlmOptions { Provider = "compatible", Endpoint = "http://127.0.0.1:9/v1", ChatModel = "m", MaxRetries = 3 };
-        using var provider = LlmProvider.Create(options, _ => null);
+        using var provider = LlmProvider.Create(options, new Secrets(_ => null));
 
         var clock = Stopwatch.StartNew();
         var e = await Assert.ThrowsAsync<LlmException>(() => provider.Chat.GetResponseAsync([new ChatMessage(ChatRole.User, "ping")]));
@@ -105,7 +106,7 @@ public sealed class LlmResilienceTests
         server.When(r => r.Field("tools") is null, FakeReply.Text("Enough looking [1]."));
         var options = LlmRig.OptionsFor(server);
         options.MaxToolRounds = 3;
-        using var provider = LlmProvider.Create(options, _ => null);
+        using var provider = LlmProvider.Create(options, new Secrets(_ => null));
         var companies = new List<string>();
         var lookup = AIFunctionFactory.Create((string company) => { companies.Add(company); return $"{company}: word error rate fell from 18% to 9%"; }, "lookup");
 
@@ -128,16 +129,17 @@ public sealed class LlmResilienceTests
     [InlineData("MaxToolRounds", "0")]
     public void Out_of_range_resilience_setting_is_one_line_naming_it(string setting, string value)
     {
-        var options = new LlmOptions { Provider = "compatible", Endpoint = "http://127.0.0.1:9/v1", ChatModel = "m" };
-        var property = typeof(LlmOptions).GetProperty(setting)!;
-        property.SetValue(options, Convert.ChangeType(value, property.PropertyType, System.Globalization.CultureInfo.InvariantCulture));
+        using var dir = new TempDir("llm-limits");
+        var e = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => Pipeline.Build(dir.File("index.db"), settings: new Dictionary<string, string?>
+        {
+            ["Llm:Provider"] = "compatible", ["Llm:Endpoint"] = "http://127.0.0.1:9/v1", ["Llm:ChatModel"] = "m", [$"Llm:{setting}"] = value,
+        }));
 
-        var e = Assert.Throws<LlmException>(() => new ServiceCollection().AddLlm(options, _ => null));
-
-        Assert.False(e.Transient);
-        Assert.StartsWith($"Llm:{setting} is {value}", e.Message);
-        Assert.DoesNotContain("\n", e.Message);
-        Assert.Contains($"CSA_LLM__{setting.ToUpperInvariant()}", e.Hint);
+        var error = UserErrors.For(e);
+        Assert.Equal(ErrorKind.Configuration, error.Kind);
+        Assert.StartsWith($"Llm:{setting} is {value}", error.Message);
+        Assert.DoesNotContain("\n", error.Message);
+        Assert.Contains($"CSA_LLM__{setting.ToUpperInvariant()}", error.Hint);
     }
 
     /// <summary>A chat completion whose only content is one call of <paramref name="name"/>.</summary>

@@ -1,3 +1,4 @@
+using CaseStudyAssistant.Configuration;
 using System.Diagnostics;
 using CaseStudyAssistant.Answering;
 using CaseStudyAssistant.OpenAI;
@@ -106,7 +107,7 @@ public sealed class LlmStreamingTests
     {
         await using var server = await FakeOpenAIServer.StartAsync();
         server.Enqueue(FakeReply.MalformedStream("partial "));
-        var chat = LlmProvider.Create(LlmRig.OptionsFor(server, maxRetries: 1), _ => null).Chat!;
+        var chat = LlmProvider.Create(LlmRig.OptionsFor(server, maxRetries: 1), new Secrets(_ => null)).Chat!;
 
         var seen = new List<string>();
         var e = await Assert.ThrowsAsync<LlmException>(async () =>
@@ -124,7 +125,7 @@ public sealed class LlmStreamingTests
     {
         await using var server = await FakeOpenAIServer.StartAsync();
         server.Enqueue(FakeReply.Text("pong"));
-        var provider = LlmProvider.Create(LlmRig.OptionsFor(server), _ => null);
+        var provider = LlmProvider.Create(LlmRig.OptionsFor(server), new Secrets(_ => null));
 
         var response = await provider.Chat!.GetResponseAsync([new ChatMessage(ChatRole.System, "be brief"), new ChatMessage(ChatRole.User, "ping")]);
 

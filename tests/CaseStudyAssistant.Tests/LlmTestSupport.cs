@@ -131,7 +131,7 @@ public sealed class LlmRig : IAsyncDisposable
         var server = await FakeOpenAIServer.StartAsync();
         var options = OptionsFor(server, maxRetries, timeoutSeconds);
         configure?.Invoke(options);
-        var services = Pipeline.Build(indexPath, settings, s => s.AddLlm(options, environment ?? (_ => null)));
+        var services = Pipeline.Build(indexPath, settings, s => s.AddLlm(options, new Secrets(environment ?? (_ => null))));
         return new LlmRig(dir, server, indexPath, corpus, options, services);
     }
 

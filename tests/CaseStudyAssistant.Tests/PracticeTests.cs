@@ -1,3 +1,4 @@
+using CaseStudyAssistant.Configuration;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -661,7 +662,7 @@ public sealed class LlmPracticeTests(PracticeIndexFixture fx, ITestOutputHelper 
     public async Task InitializeAsync()
     {
         _server = await FakeOpenAIServer.StartAsync();
-        _services = Pipeline.Build(fx.IndexPath, null, s => s.AddLlm(LlmRig.OptionsFor(_server), _ => null));
+        _services = Pipeline.Build(fx.IndexPath, null, s => s.AddLlm(LlmRig.OptionsFor(_server), new Secrets(_ => null)));
     }
 
     public async Task DisposeAsync()

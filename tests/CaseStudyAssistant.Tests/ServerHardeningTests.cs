@@ -1,3 +1,4 @@
+using CaseStudyAssistant.Configuration;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -270,7 +271,7 @@ public sealed class ApiKeyHardeningTests : IAsyncLifetime
         Environment.SetEnvironmentVariable("CSA_API_KEY", key);
         try
         {
-            var error = Assert.Throws<WebStartupException>(() => WebApp.Build([], new Dictionary<string, string?> { ["Index:Path"] = _dir.File("index.db") }));
+            var error = Assert.Throws<ConfigurationException>(() => WebApp.Build([], new Dictionary<string, string?> { ["Index:Path"] = _dir.File("index.db") }));
             Assert.Contains("at least 16 characters", error.Message);
         }
         finally { Environment.SetEnvironmentVariable("CSA_API_KEY", previous); }

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text;
 using CaseStudyAssistant.Configuration;
+using CaseStudyAssistant.Hosting;
+using Microsoft.Extensions.Configuration;
 using CaseStudyAssistant.Indexing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.AI;
@@ -142,19 +144,22 @@ public static class TestCache
     public static readonly string Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "csa-tests-cache", "embeddings.db");
 }
 
-/// <summary>Wires the pipeline the way the CLI does, around a temp index file.</summary>
+/// <summary>Wires the pipeline through the composition root the CLI and the web app use, around a temp index file.</summary>
 public static class Pipeline
 {
-    public static ServiceProvider Build(string indexPath, Action<CsaSettings>? configure = null, Action<IServiceCollection>? before = null)
+    public static ServiceProvider Build(string indexPath, Action<CsaSettings>? configure = null, Action<IServiceCollection>? before = null,
+        Dictionary<string, string?>? settings = null)
     {
-        var settings = new CsaSettings();
-        settings.Index.Path = indexPath;
-        settings.Embedding.CachePath = TestCache.Path;
-        configure?.Invoke(settings);
+        var values = new Dictionary<string, string?> { ["Index:Path"] = indexPath, ["Embedding:CachePath"] = TestCache.Path };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) values[key] = value;
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
         var services = new ServiceCollection();
         before?.Invoke(services);
-        services.AddCaseStudyAssistant(settings);
-        return services.BuildServiceProvider();
+        services.AddCaseStudyAssistant(configuration, new Secrets(_ => null));
+        if (configure is not null) services.PostConfigure(configure);
+        var provider = services.BuildServiceProvider();
+        provider.ValidateSettings();
+        return provider;
     }
 
     /// <summary>Chunk ids and texts as stored in an embedded index file, read with plain SQL.</summary>

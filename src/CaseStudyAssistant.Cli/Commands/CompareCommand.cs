@@ -37,9 +37,7 @@ public static class CompareCommand
             llm.AddOverrides(r, overrides);
             using var host = CliHost.Build(overrides);
             await IngestRunner.EnsureIndexedAsync(host.Services, ct);
-            Comparison comparison;
-            try { comparison = await host.Services.GetRequiredService<Comparer>().CompareAsync(request, ct); }
-            catch (CompareException e) { throw new CliError(e.Message, e.Hint); }
+            var comparison = await host.Services.GetRequiredService<Comparer>().CompareAsync(request, ct);
             switch (r.GetValue(format))
             {
                 case "json": Output.WriteJson(CompareFormatter.ToJson(comparison)); break;

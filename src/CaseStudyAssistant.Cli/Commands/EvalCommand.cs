@@ -29,8 +29,8 @@ public static class EvalCommand
 
         command.SetAction(async (r, ct) =>
         {
-            var items = Load(() => EvalDataset.Load(r.GetValue(questions)!));
-            var gates = Load(() => (r.GetValue(min) ?? []).Select(g => Gate.Parse(g, atMost: false))
+            var items = EvalDataset.Load(r.GetValue(questions)!);
+            var gates = ((r.GetValue(min) ?? []).Select(g => Gate.Parse(g, atMost: false))
                 .Concat((r.GetValue(max) ?? []).Select(g => Gate.Parse(g, atMost: true))).ToList());
             var k = r.GetValue(top);
             if (k < 1) throw new CliError($"--top must be at least 1, got {k}");
@@ -66,7 +66,7 @@ public static class EvalCommand
                 if (r.GetValue(json) is { } jsonPath) Write(jsonPath, EvalReportWriter.ToJson(result));
                 if (r.GetValue(junit) is { } junitPath) Write(junitPath, EvalReportWriter.ToJUnit(result, $"csa-eval.{name}"));
                 if (r.GetValue(markdown) is { } mdPath) Write(mdPath, EvalReportWriter.ToMarkdown(result, $"Retrieval evaluation: {name}"));
-                if (r.GetValue(baseline) is { } basePath) PrintComparison(Load(() => BaselineComparison.Compare(result, basePath)));
+                if (r.GetValue(baseline) is { } basePath) PrintComparison(BaselineComparison.Compare(result, basePath));
 
                 var breaches = gates.Select(g => g.Check(result.Overall)).OfType<string>().ToList();
                 foreach (var b in breaches) Console.WriteLine($"GATE FAILED: {b}");
@@ -79,12 +79,6 @@ public static class EvalCommand
             }
         });
         return command;
-    }
-
-    private static T Load<T>(Func<T> load)
-    {
-        try { return load(); }
-        catch (EvalFormatException e) { throw new CliError(e.Message, "each line: {\"id\",\"question\",\"relevant\":[ids],\"type\",\"answer_facts\":[...]}"); }
     }
 
     private static void Write(string path, string content)

@@ -1,3 +1,4 @@
+using CaseStudyAssistant.Configuration;
 using System.Text.Json;
 using System.CommandLine;
 using System.Diagnostics;
@@ -54,7 +55,7 @@ public static class LoadTestCommand
                 else questions = ["How do teams keep online and offline features consistent?", "How do companies moderate content with LLMs?", "How is ETA predicted for deliveries?"];
 
                 using var http = new HttpClient { BaseAddress = new Uri(target.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(30) };
-                if (Environment.GetEnvironmentVariable("CSA_API_KEY") is { Length: > 0 } key) http.DefaultRequestHeaders.Add(WebOptions.ApiKeyHeader, key);
+                if (Secrets.FromEnvironment.ServerKey()?.Trim() is { Length: > 0 } key) http.DefaultRequestHeaders.Add(WebOptions.ApiKeyHeader, key);
                 using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 limit.CancelAfter(TimeSpan.FromSeconds(r.GetValue(seconds)));
                 // Warm-up (JIT, index load, connection pool), not counted.

@@ -25,10 +25,7 @@ public static class ServeCommand
             var overrides = store.Overrides(r);
             llm.AddOverrides(r, overrides);
             overrides["urls"] = listen;
-            WebApplication app;
-            try { app = WebApp.Build([], overrides); }
-            catch (WebStartupException e) { throw new CliError(e.Message, e.Hint); }
-            await using (app)
+            await using (var app = WebApp.Build([], overrides))
             {
                 var options = app.Services.GetRequiredService<WebOptions>();
                 if (!WebOptions.LoopbackOnly(listen.Split(';')) && options.ApiKey is null)

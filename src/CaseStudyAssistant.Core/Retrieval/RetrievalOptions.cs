@@ -14,6 +14,13 @@ public sealed class RetrievalOptions
     public double StudyWeight { get; set; } = 0.7;
     /// <summary>Fusion weight of the sparse (BM25) ranking.</summary>
     public double SparseWeight { get; set; } = 1.0;
-    /// <summary>Fusion weight of the dense (embedding) ranking; 0 turns the dense leg off. Chosen on the eval sets (README).</summary>
-    public double DenseWeight { get; set; } = 0.7;
+    /// <summary>
+    /// Fusion weight of the dense (embedding) ranking; 0 turns the dense leg off. When not set: 0.7 with the bundled
+    /// local model (<see cref="LocalModelDenseWeight"/>), 1.0 when Llm:EmbeddingModel names a server's embedding model
+    /// (<see cref="ServerModelDenseWeight"/>: a model worth naming should count fully in fusion). Chosen on the eval sets (README).
+    /// </summary>
+    public double DenseWeight { get; set; } = LocalModelDenseWeight;
+
+    public const double LocalModelDenseWeight = 0.7;
+    public const double ServerModelDenseWeight = 1.0;
 }

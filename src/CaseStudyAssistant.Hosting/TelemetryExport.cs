@@ -7,7 +7,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
-namespace CaseStudyAssistant.Web.Hosting;
+namespace CaseStudyAssistant.Hosting;
 
 /// <summary>
 /// Where the spans and metrics of <see cref="Telemetry.Name"/> go: OpenTelemetry's console exporter on stderr
@@ -15,7 +15,7 @@ namespace CaseStudyAssistant.Web.Hosting;
 /// standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>; the other <c>OTEL_*</c> variables apply as the SDK defines them).
 /// Nothing is collected when neither is set.
 /// </summary>
-public static class TelemetryExport
+internal static class TelemetryExport
 {
     public const string ServiceName = "csa";
 
@@ -33,7 +33,8 @@ public static class TelemetryExport
         var otlp = endpoint is not null || configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] is { Length: > 0 };
         if (!console && !otlp) return;
         if (endpoint is not null && !(Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
-            throw new ArgumentException($"Telemetry:OtlpEndpoint '{endpoint}' is not an http(s) URL (e.g. http://localhost:4317)");
+            throw new Configuration.ConfigurationException($"Telemetry:OtlpEndpoint is '{endpoint}', but it must be an http:// or https:// URL",
+                "e.g. http://localhost:4317 (config Telemetry:OtlpEndpoint, env CSA_TELEMETRY__OTLPENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT)");
         if (console) StderrTrace.Attach();
 
         services.AddOpenTelemetry()
