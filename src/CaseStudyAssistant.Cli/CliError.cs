@@ -1,7 +1,7 @@
 namespace CaseStudyAssistant.Cli;
 
 /// <summary>A failure to show the user as one line and a hint, with a non-zero exit code.</summary>
-public sealed class CliError(string message, string? hint = null, int exitCode = 2) : Exception(message)
+internal sealed class CliError(string message, string? hint = null, int exitCode = 2) : Exception(message)
 {
     public string? Hint { get; } = hint;
     public int ExitCode { get; } = exitCode;
@@ -13,7 +13,7 @@ public sealed class CliError(string message, string? hint = null, int exitCode =
     }
 }
 
-public static class ExitCodes
+internal static class ExitCodes
 {
     public const int Ok = 0;
     /// <summary>The command ran, but some input was rejected (ingest) or a gate was breached (eval).</summary>

@@ -8,7 +8,7 @@ using CaseStudyAssistant.Retrieval;
 namespace CaseStudyAssistant.Cli;
 
 /// <summary>How results look on stdout: readable text, or JSON with stable keys.</summary>
-public static class Output
+internal static class Output
 {
     public static readonly JsonSerializerOptions Json = Web.Contracts.Json.Options;
 

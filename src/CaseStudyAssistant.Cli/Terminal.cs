@@ -3,7 +3,7 @@ using Spectre.Console;
 namespace CaseStudyAssistant.Cli;
 
 /// <summary>Where output goes: results to stdout, progress and notices to stderr (so --json stays clean).</summary>
-public static class Terminal
+internal static class Terminal
 {
     public static readonly IAnsiConsole Err = AnsiConsole.Create(new AnsiConsoleSettings
     {

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Options;
 namespace CaseStudyAssistant.Hosting;
 
 /// <summary>The stores behind <see cref="IStudyIndex"/>, by the name Index:Store (flag --store) gives them.</summary>
-public static class StoreRegistry
+internal static class StoreRegistry
 {
     private static readonly Dictionary<string, Action<IServiceCollection, IConfiguration, Secrets>> Stores = new(StringComparer.OrdinalIgnoreCase)
     {

@@ -15,7 +15,7 @@ namespace CaseStudyAssistant.OpenAI;
 /// (GenAI semantic conventions, under <see cref="Telemetry.Name"/>), logging, and the translation of failures; the
 /// HTTP resilience policy (<see cref="LlmResilience"/>) sits under the SDK.
 /// </summary>
-public sealed class LlmProvider : IDisposable
+internal sealed class LlmProvider : IDisposable
 {
     private readonly HttpClient _http;
 

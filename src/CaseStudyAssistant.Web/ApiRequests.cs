@@ -3,7 +3,7 @@ using CaseStudyAssistant.Retrieval;
 
 namespace CaseStudyAssistant.Web;
 
-public sealed record FilterDto(string? Company, string? Industry, string? Tag, string? Category, int? YearFrom, int? YearTo)
+internal sealed record FilterDto(string? Company, string? Industry, string? Tag, string? Category, int? YearFrom, int? YearTo)
 {
     public SearchFilter ToFilter() => new()
     {
@@ -14,9 +14,9 @@ public sealed record FilterDto(string? Company, string? Industry, string? Tag, s
 }
 
 /// <summary><see cref="Mode"/>: "answer" (default) or "research"; <see cref="KeepUnsupported"/>: keep unsupported sentences, marked.</summary>
-public sealed record AskRequest(string? Question, int? Top, FilterDto? Filters, string? Mode = null, bool? KeepUnsupported = null);
+internal sealed record AskRequest(string? Question, int? Top, FilterDto? Filters, string? Mode = null, bool? KeepUnsupported = null);
 
-public sealed record ChatRequest(string? Message, FilterDto? Filters, string? Mode = null, bool? KeepUnsupported = null);
+internal sealed record ChatRequest(string? Message, FilterDto? Filters, string? Mode = null, bool? KeepUnsupported = null);
 
 internal static class AskRequests
 {
@@ -31,4 +31,4 @@ internal static class AskRequests
     }
 }
 
-public sealed record PracticeRequestDto(int? Count, string? Difficulty, int? Seed, string? Topic, FilterDto? Filters);
+internal sealed record PracticeRequestDto(int? Count, string? Difficulty, int? Seed, string? Topic, FilterDto? Filters);

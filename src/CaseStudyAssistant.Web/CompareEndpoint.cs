@@ -4,7 +4,7 @@ using CaseStudyAssistant.Web.Contracts;
 
 namespace CaseStudyAssistant.Web;
 
-public sealed record CompareRequestDto(string? Topic, IReadOnlyList<string>? Studies, int? Max, string? Format, FilterDto? Filters);
+internal sealed record CompareRequestDto(string? Topic, IReadOnlyList<string>? Studies, int? Max, string? Format, FilterDto? Filters);
 
 /// <summary><c>POST /api/compare</c>: the same comparison as <c>csa compare</c>, as JSON or as the Markdown export.</summary>
 internal static class CompareEndpoint

@@ -215,7 +215,7 @@ public sealed class ResearchTests : IAsyncLifetime
     [Fact]
     public void A_tool_call_budget_out_of_range_is_refused_naming_the_setting()
     {
-        var e = Assert.Throws<ArgumentException>(() => Pipeline.Build(IndexPath, s => s.Answering.MaxToolCalls = 0));
-        Assert.Contains("Answering:MaxToolCalls", e.Message);
+        var e = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => Pipeline.Build(IndexPath, s => s.Answering.MaxToolCalls = 0));
+        Assert.Equal("Answering:MaxToolCalls is 0, but it must be between 1 and 50", Configuration.UserErrors.For(e).Message);
     }
 }

@@ -108,7 +108,7 @@ public sealed class TelemetryTests(ITestOutputHelper output) : IAsyncLifetime
 
         Assert.Equal(2, r.ExitCode);
         var error = r.Stderr.Split('\n').Single(l => l.StartsWith("error: ", StringComparison.Ordinal));
-        Assert.Contains("Telemetry:OtlpEndpoint 'collector:4317' is not an http(s) URL", error);
+        Assert.Contains("Telemetry:OtlpEndpoint is 'collector:4317', but it must be an http:// or https:// URL", error);
         Assert.DoesNotContain("   at ", r.Stderr);
         Assert.Equal("", r.Stdout.Trim());
     }

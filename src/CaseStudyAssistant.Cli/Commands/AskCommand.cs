@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace CaseStudyAssistant.Cli.Commands;
 
-public static class AskCommand
+internal static class AskCommand
 {
     public static Command Create()
     {

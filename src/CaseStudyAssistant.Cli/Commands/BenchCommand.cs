@@ -15,7 +15,7 @@ namespace CaseStudyAssistant.Cli.Commands;
 /// retrieval, peak memory, PDF and web page extraction speed; or, with --scale, store search over synthetic studies
 /// and vectors.
 /// </summary>
-public static class BenchCommand
+internal static class BenchCommand
 {
     public static Command Create()
     {

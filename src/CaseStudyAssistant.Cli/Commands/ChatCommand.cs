@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CaseStudyAssistant.Cli.Commands;
 
 /// <summary>An interactive session: follow-ups, filters, sources, follow-up suggestions, resumable history.</summary>
-public static class ChatCommand
+internal static class ChatCommand
 {
     private const string Help = """
         Ask a question, or a follow-up to the last answer. Commands:

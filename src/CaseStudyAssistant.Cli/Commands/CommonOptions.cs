@@ -6,7 +6,7 @@ using CaseStudyAssistant.Retrieval;
 namespace CaseStudyAssistant.Cli.Commands;
 
 /// <summary>Flags shared by several commands, and how they map onto configuration keys.</summary>
-public static class CommonOptions
+internal static class CommonOptions
 {
     /// <summary>Where the index lives: --index for the embedded file, --store and --qdrant-url to use Qdrant.</summary>
     public sealed class Store

@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CaseStudyAssistant.Cli.Commands;
 
 /// <summary>Design-review mode: how several teams solved the same problem, side by side, every cell cited.</summary>
-public static class CompareCommand
+internal static class CompareCommand
 {
     public static Command Create()
     {

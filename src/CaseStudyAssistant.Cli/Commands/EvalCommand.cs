@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace CaseStudyAssistant.Cli.Commands;
 
-public static class EvalCommand
+internal static class EvalCommand
 {
     public static Command Create()
     {

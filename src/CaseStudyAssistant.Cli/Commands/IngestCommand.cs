@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace CaseStudyAssistant.Cli.Commands;
 
-public static class IngestCommand
+internal static class IngestCommand
 {
     public static Command Create()
     {

@@ -6,7 +6,7 @@ using Spectre.Console;
 namespace CaseStudyAssistant.Cli.Commands;
 
 /// <summary>Runs an ingest with progress on stderr; also the automatic first ingest of the project's corpus.</summary>
-public static class IngestRunner
+internal static class IngestRunner
 {
     public static async Task<IngestReport> RunAsync(IServiceProvider services, IReadOnlyList<string> folders, bool rebuild, CancellationToken ct, bool wait = true)
     {

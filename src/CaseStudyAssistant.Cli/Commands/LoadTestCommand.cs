@@ -17,7 +17,7 @@ namespace CaseStudyAssistant.Cli.Commands;
 /// A bounded load test of POST /api/ask on loopback: a fixed number of requests at a fixed concurrency, with a time
 /// limit, reporting latency percentiles and errors. Starts its own server unless --url names one.
 /// </summary>
-public static class LoadTestCommand
+internal static class LoadTestCommand
 {
     public static Command Create()
     {

@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CaseStudyAssistant.Cli.Commands;
 
 /// <summary>Practice questions for interviewers and candidates, and an interactive mock interview.</summary>
-public static class PracticeCommand
+internal static class PracticeCommand
 {
     public static Command Create()
     {

@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CaseStudyAssistant.Cli.Commands;
 
 /// <summary>The web chat page and the HTTP API.</summary>
-public static class ServeCommand
+internal static class ServeCommand
 {
     public static Command Create()
     {

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace CaseStudyAssistant.Cli.Commands;
 
-public static class StudiesCommand
+internal static class StudiesCommand
 {
     public static Command Create()
     {
@@ -28,7 +28,7 @@ public static class StudiesCommand
     }
 }
 
-public static class ShowCommand
+internal static class ShowCommand
 {
     public static Command Create()
     {
