@@ -43,7 +43,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<OfflineFollowUps>();
         services.TryAddSingleton<IQuestionRewriter>(sp => sp.GetRequiredService<OfflineQuestionRewriter>());
         services.TryAddSingleton<IFollowUpSuggester>(sp => sp.GetRequiredService<OfflineFollowUps>());
-        services.TryAddSingleton(_ => new ChatHistoryStore(settings.Index.Path));
+        services.TryAddSingleton(_ => new Chat.ChatHistoryStore(settings.Chat.ResolvePath(settings.Index.Path), settings.Index.Path));
         services.TryAddSingleton<Practice.StudySelector>();
         services.TryAddSingleton<Practice.OfflinePracticeGenerator>();
         services.TryAddSingleton<Practice.IPracticeGenerator>(sp => sp.GetRequiredService<Practice.OfflinePracticeGenerator>());
