@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using System.Threading.RateLimiting;
 using CaseStudyAssistant.Answering;
+using CaseStudyAssistant.Chat;
 using CaseStudyAssistant.Configuration;
 using CaseStudyAssistant.Indexing;
 using CaseStudyAssistant.Practice;
@@ -285,7 +286,7 @@ public static class WebApp
             if (badMode is not null) return Bad(new RuleViolation(badMode));
             var conversation = new Conversation(assistant, rewriter, followUps, store, session) { Filter = request.Filters?.ToFilter() ?? SearchFilter.None, Options = ask! };
             var answer = await conversation.AskAsync(request.Message!, null, ct);
-            return Results.Json(new ChatBody(session, conversation.History.LastOrDefault(t => t.Role == ChatTurn.User)?.Standalone, Json.Answer(answer)), Json.Options);
+            return Results.Json(new ChatBody(session, ChatTurns.LastStandalone(conversation.History), Json.Answer(answer)), Json.Options);
         }).WithSummary("Multi-turn chat: follow-ups are rewritten with the session's history")
           .Produces<ChatBody>(200).Errors(400, 415, 502);
     }

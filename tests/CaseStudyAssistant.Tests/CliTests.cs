@@ -1,4 +1,7 @@
+using System.Diagnostics;
 using System.Text.Json;
+using CaseStudyAssistant.Chat;
+using Microsoft.Extensions.AI;
 using Xunit.Abstractions;
 
 namespace CaseStudyAssistant.Tests;
@@ -354,5 +357,38 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("error: the question is empty", r.Stderr);
         Assert.Contains("hint: ", r.Stderr);
         AssertNoStackTrace(r);
+    }
+
+    [Fact]
+    public async Task Two_chat_processes_on_one_session_keep_every_turn_in_the_chat_file_beside_the_index()
+    {
+        Ingest();
+        string[] questions = ["How is the Acme home feed ranked?", "How are ad budgets paced?", "How are fraud rings caught?"];
+        async Task<CliResult> ChatAsync(int process)
+        {
+            var psi = Cli.StartInfo(_dir.Path, null, "chat", "--session", "shared", "--index", IndexPath);
+            psi.RedirectStandardInput = true;
+            using var p = Process.Start(psi)!;
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            foreach (var q in questions.Concat(questions)) await p.StandardInput.WriteLineAsync($"{q} ({process})");
+            p.StandardInput.Close();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(300));
+            await p.WaitForExitAsync(timeout.Token);
+            var result = new CliResult(p.ExitCode, await stdout, await stderr);
+            output.WriteLine($"$ csa chat --session shared ({process})\n{result}");
+            return result;
+        }
+
+        var results = await Task.WhenAll(ChatAsync(1), ChatAsync(2));
+
+        Assert.All(results, r => Assert.Equal(0, r.ExitCode));
+        Assert.All(results, AssertNoStackTrace);
+        Assert.True(File.Exists(_dir.File("state/chat.db")));
+        var history = new ChatHistoryStore(_dir.File("state/chat.db"), IndexPath).Load("shared");
+        Assert.Equal(24, history.Count);
+        Assert.Equal(Enumerable.Range(0, 12).SelectMany(_ => new[] { ChatRole.User, ChatRole.Assistant }), history.Select(m => m.Role));
+        var asked = history.Where(m => m.Role == ChatRole.User).Select(m => m.Text).Order().ToList();
+        Assert.Equal(new[] { 1, 2 }.SelectMany(p => questions.Concat(questions).Select(q => $"{q} ({p})")).Order().ToList(), asked);
     }
 }

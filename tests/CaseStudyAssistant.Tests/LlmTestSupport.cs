@@ -1,4 +1,5 @@
 using CaseStudyAssistant.Answering;
+using CaseStudyAssistant.Chat;
 using CaseStudyAssistant.Configuration;
 using CaseStudyAssistant.Indexing;
 using CaseStudyAssistant.OpenAI;

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Text;
 using CaseStudyAssistant.Answering;
+using CaseStudyAssistant.Chat;
 using CaseStudyAssistant.Retrieval;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CaseStudyAssistant.Cli.Commands;
@@ -49,7 +51,7 @@ internal static class ChatCommand
 
     public static async Task RunAsync(Conversation conversation, TextReader input, CancellationToken ct)
     {
-        var turns = conversation.History.Count(t => t.Role == ChatTurn.User);
+        var turns = conversation.History.Count(m => m.Role == ChatRole.User);
         Console.WriteLine(turns > 0
             ? $"Resumed session '{conversation.Session}' ({turns} question{(turns == 1 ? "" : "s")} so far). /help for commands."
             : $"Session '{conversation.Session}'. Ask about ML and LLM system design; /help for commands.");

@@ -1,4 +1,6 @@
+using CaseStudyAssistant.Chat;
 using CaseStudyAssistant.Retrieval;
+using Microsoft.Extensions.AI;
 
 namespace CaseStudyAssistant.Answering;
 
@@ -8,11 +10,11 @@ namespace CaseStudyAssistant.Answering;
 /// </summary>
 public sealed class Conversation(Assistant assistant, IQuestionRewriter rewriter, IFollowUpSuggester followUps, ChatHistoryStore store, string session)
 {
-    private List<ChatTurn> _history = store.Load(session).ToList();
+    private List<ChatMessage> _history = store.Load(session).ToList();
 
     public string Session => session;
     public SearchFilter Filter { get; set; } = SearchFilter.None;
-    public IReadOnlyList<ChatTurn> History => _history;
+    public IReadOnlyList<ChatMessage> History => _history;
     public Answer? Last { get; private set; }
 
     /// <summary>How each question is answered (research mode, keeping unsupported sentences).</summary>
@@ -23,11 +25,11 @@ public sealed class Conversation(Assistant assistant, IQuestionRewriter rewriter
         var standalone = await rewriter.RewriteAsync(_history, message, ct);
         var answer = await assistant.AskAsync(standalone, Filter, null, ct, stream, Options);
         answer = answer with { FollowUps = await followUps.SuggestAsync(answer, ct) };
-        var now = DateTime.UtcNow;
+        var now = DateTimeOffset.UtcNow;
         var turns = new[]
         {
-            new ChatTurn(ChatTurn.User, message, standalone, [], now),
-            new ChatTurn(ChatTurn.Assistant, answer.Text, null, answer.Citations.Select(c => c.DocId).ToList(), now),
+            ChatTurns.User(message, standalone, now),
+            ChatTurns.Assistant(answer.Text, answer.Citations.Select(c => c.DocId).ToList(), now),
         };
         store.Append(session, turns);
         _history.AddRange(turns);

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using CaseStudyAssistant.Chat;
 using CaseStudyAssistant.Retrieval;
 using Microsoft.Extensions.AI;
 
@@ -7,7 +8,7 @@ namespace CaseStudyAssistant.Answering;
 /// <summary>Turns a follow-up ("what about their latency?") into a question retrieval can use on its own.</summary>
 public interface IQuestionRewriter
 {
-    Task<string> RewriteAsync(IReadOnlyList<ChatTurn> history, string message, CancellationToken ct = default);
+    Task<string> RewriteAsync(IReadOnlyList<ChatMessage> history, string message, CancellationToken ct = default);
 }
 
 /// <summary>Suggests three follow-up questions after an answer.</summary>
@@ -25,9 +26,9 @@ public sealed partial class OfflineQuestionRewriter : IQuestionRewriter
     [GeneratedRegex(@"^(and|also|what about|how about|why|what else|same|then)\b|\b(it|its|they|them|their|this|that|these|those|he|she|his|her|there)\b", RegexOptions.IgnoreCase)]
     private static partial Regex LeansOnContext();
 
-    public Task<string> RewriteAsync(IReadOnlyList<ChatTurn> history, string message, CancellationToken ct = default)
+    public Task<string> RewriteAsync(IReadOnlyList<ChatMessage> history, string message, CancellationToken ct = default)
     {
-        var previous = history.LastOrDefault(t => t.Role == ChatTurn.User)?.Standalone;
+        var previous = ChatTurns.LastStandalone(history);
         if (previous is null) return Task.FromResult(message);
         var contentWords = TextAnalyzer.Instance.Analyze(message).Distinct().Count();
         return Task.FromResult(contentWords <= 3 || LeansOnContext().IsMatch(message.Trim()) ? $"{message.Trim()} (following up on: {previous})" : message);
@@ -36,10 +37,10 @@ public sealed partial class OfflineQuestionRewriter : IQuestionRewriter
 
 public sealed class LlmQuestionRewriter(IChatClient chat, PromptLibrary prompts, OfflineQuestionRewriter offline) : IQuestionRewriter
 {
-    public async Task<string> RewriteAsync(IReadOnlyList<ChatTurn> history, string message, CancellationToken ct = default)
+    public async Task<string> RewriteAsync(IReadOnlyList<ChatMessage> history, string message, CancellationToken ct = default)
     {
-        if (!history.Any(t => t.Role == ChatTurn.User)) return message;
-        var transcript = string.Join("\n", history.TakeLast(6).Select(t => $"{t.Role}: {Shorten(t.Role == ChatTurn.User ? t.Standalone ?? t.Text : t.Text)}"));
+        if (!history.Any(m => m.Role == ChatRole.User)) return message;
+        var transcript = string.Join("\n", history.TakeLast(6).Select(m => $"{m.Role.Value}: {Shorten(m.Role == ChatRole.User ? ChatTurns.Standalone(m) ?? m.Text : m.Text)}"));
         var prompt = await prompts.RenderAsync("rewrite-question", new Dictionary<string, string> { ["history"] = transcript, ["question"] = message });
         try
         {

@@ -17,6 +17,7 @@ public sealed class CsaSettings
     public RetrievalOptions Retrieval { get; set; } = new();
     public AnsweringOptions Answering { get; set; } = new();
     public PromptSettings Prompts { get; set; } = new();
+    public ChatSettings Chat { get; set; } = new();
 }
 
 public sealed class PromptSettings
@@ -30,6 +31,17 @@ public sealed class IndexSettings
     /// <summary>The embedded store's file; relative paths are taken from the current directory.</summary>
     public string Path { get; set; } = System.IO.Path.Combine(".csa", "index.db");
     public string Store { get; set; } = "embedded";
+}
+
+public sealed class ChatSettings
+{
+    public const string FileName = "chat.db";
+
+    /// <summary>The chat sessions' file; <c>chat.db</c> in the folder of Index:Path when not set.</summary>
+    public string? Path { get; set; }
+
+    public string ResolvePath(string indexPath) =>
+        string.IsNullOrWhiteSpace(Path) ? System.IO.Path.Combine(System.IO.Path.GetDirectoryName(indexPath) ?? "", FileName) : Path;
 }
 
 public sealed class CorpusSettings

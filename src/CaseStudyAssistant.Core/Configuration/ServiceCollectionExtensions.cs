@@ -41,7 +41,11 @@ internal static class ServiceCollectionExtensions
         services.TryAddSingleton<OfflineFollowUps>();
         services.TryAddSingleton<IQuestionRewriter>(sp => sp.GetRequiredService<OfflineQuestionRewriter>());
         services.TryAddSingleton<IFollowUpSuggester>(sp => sp.GetRequiredService<OfflineFollowUps>());
-        services.TryAddSingleton(sp => new ChatHistoryStore(sp.GetRequiredService<CsaSettings>().Index.Path));
+        services.TryAddSingleton(sp =>
+        {
+            var settings = sp.GetRequiredService<CsaSettings>();
+            return new Chat.ChatHistoryStore(settings.Chat.ResolvePath(settings.Index.Path), settings.Index.Path);
+        });
         services.TryAddSingleton<Practice.StudySelector>();
         services.TryAddSingleton<Practice.OfflinePracticeGenerator>();
         services.TryAddSingleton<Practice.IPracticeGenerator>(sp => sp.GetRequiredService<Practice.OfflinePracticeGenerator>());

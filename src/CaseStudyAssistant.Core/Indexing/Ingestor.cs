@@ -15,7 +15,8 @@ public sealed class Ingestor(
     Embedder embedder,
     StructuralChunker chunker,
     ChunkingOptions chunking,
-    CorpusReader reader)
+    CorpusReader reader,
+    Chat.ChatHistoryStore? chat = null)
 {
     private const int EmbeddingBatch = 32;
 
@@ -28,6 +29,8 @@ public sealed class Ingestor(
         // The lock comes before the state is read: a diff computed against a state another ingest is changing is wrong.
         using var writeLock = await index.LockForWriteAsync(waitForOtherIngest,
             () => progress?.Report(new("Waiting for another ingest of this index to finish", 0, 1)), ct);
+        // Earlier versions kept chat sessions in the index file, which a rebuild replaces: they move out first.
+        if (rebuild) chat?.AdoptSessionsOfIndexFile();
         progress?.Report(new("Reading corpus", 0, 1));
         var reading = Telemetry.Source.StartActivity("csa.ingest.read");
         var state = rebuild ? IndexState.Empty : await index.GetStateAsync(ct);

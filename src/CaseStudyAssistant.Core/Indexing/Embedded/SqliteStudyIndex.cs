@@ -175,7 +175,6 @@ public sealed class SqliteStudyIndex : IStudyIndex
         try
         {
             Write(temp, changes with { Deletions = [] }, model, pipelineVersion, NextGeneration(), ct);
-            CarryOverChatHistory(temp);
             // Opening the old file once lets SQLite roll back any interrupted transaction, so no stale journal
             // is left next to the path we are about to replace.
             if (File.Exists(_path))
@@ -186,30 +185,6 @@ public sealed class SqliteStudyIndex : IStudyIndex
             File.Move(temp, _path, overwrite: true);
         }
         finally { DeleteFileSet(temp); }
-    }
-
-    /// <summary>Chat sessions live in the index file too; a rebuild keeps them.</summary>
-    private void CarryOverChatHistory(string temp)
-    {
-        if (!File.Exists(_path)) return;
-        try
-        {
-            using var c = Open(temp, create: false);
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = "ATTACH DATABASE $old AS old";
-            cmd.Parameters.AddWithValue("$old", _path);
-            cmd.ExecuteNonQuery();
-            cmd.Parameters.Clear();
-            cmd.CommandText = $"SELECT COUNT(*) FROM old.sqlite_master WHERE type = 'table' AND name = '{Answering.ChatHistoryStore.Table}'";
-            if (Convert.ToInt64(cmd.ExecuteScalar()) > 0)
-            {
-                cmd.CommandText = $"CREATE TABLE main.{Answering.ChatHistoryStore.Table} AS SELECT * FROM old.{Answering.ChatHistoryStore.Table}";
-                cmd.ExecuteNonQuery();
-            }
-            cmd.CommandText = "DETACH DATABASE old";
-            cmd.ExecuteNonQuery();
-        }
-        catch (SqliteException) { } // the old file is not a usable database: nothing to carry over
     }
 
     private static void DeleteFileSet(string path)
@@ -338,7 +313,7 @@ public sealed class SqliteStudyIndex : IStudyIndex
         {
             Exec(c, "COMMIT");
             return same with { Stamp = stamp };
-        } // touched but not rewritten (e.g. a chat session saved)
+        } // touched but not rewritten
         using (var cmd = c.CreateCommand())
         {
             cmd.CommandText = "SELECT s.id, s.title, s.company, s.industry, s.category, s.year, s.tags, s.source_url, s.source_path, s.content_hash, s.sections, (SELECT COUNT(*) FROM chunks ch WHERE ch.study_id = s.id), s.sparse FROM studies s ORDER BY s.id";
