@@ -1,3 +1,4 @@
+using CaseStudyAssistant.Indexing;
 using CaseStudyAssistant.Retrieval;
 using Qdrant.Client.Grpc;
 using static Qdrant.Client.Grpc.Conditions;

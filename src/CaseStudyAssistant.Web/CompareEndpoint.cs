@@ -1,3 +1,4 @@
+using CaseStudyAssistant.Indexing;
 using CaseStudyAssistant.Comparing;
 using CaseStudyAssistant.Retrieval;
 using CaseStudyAssistant.Web.Contracts;

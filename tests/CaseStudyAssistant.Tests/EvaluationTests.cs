@@ -579,7 +579,7 @@ public sealed class EvalRunnerTests(EvalCorpusFixture fixture) : IClassFixture<E
     [Fact]
     public async Task Fts5_baseline_weights_the_title_above_the_body()
     {
-        using var fts = new Fts5Baseline(await fixture.Services.GetRequiredService<IStudyIndex>().ListStudiesAsync(Retrieval.SearchFilter.None));
+        using var fts = new Fts5Baseline(await fixture.Services.GetRequiredService<IStudyIndex>().ListStudiesAsync(Indexing.SearchFilter.None));
 
         // "autocomplete" is in the title (and tags) of query-autocomplete only.
         Assert.Equal("query-autocomplete", fts.Search("autocomplete", 10)[0]);

@@ -68,7 +68,7 @@ public sealed class IngestFuzzTests
 
         // Generated notes may share an id (the same title twice): those are rejected as duplicates, by name.
         Assert.Equal(notes.Length + 1, report.Added + report.Rejected.Count);
-        var stored = await sp.GetRequiredService<IStudyIndex>().ListStudiesAsync(Retrieval.SearchFilter.None);
+        var stored = await sp.GetRequiredService<IStudyIndex>().ListStudiesAsync(Indexing.SearchFilter.None);
         Assert.Contains(stored, s => s.Id == "good-note");
         Assert.Equal(report.Added, stored.Count);
     }

@@ -171,7 +171,7 @@ public sealed class ResearchTests : IAsyncLifetime
             FakeReply.Text("NOT_COVERED"));
         await using var services = Services(Client("kernel"));
 
-        var answer = await services.GetRequiredService<Assistant>().AskAsync("How do penguins migrate?", new Retrieval.SearchFilter { Company = "PayFast" },
+        var answer = await services.GetRequiredService<Assistant>().AskAsync("How do penguins migrate?", new Indexing.SearchFilter { Company = "PayFast" },
             ask: new AskOptions { Mode = AskModes.Research });
 
         var result = Text(_server.ChatRequests[1].ToolResults.Single());

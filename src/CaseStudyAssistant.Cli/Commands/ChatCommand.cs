@@ -1,3 +1,4 @@
+using CaseStudyAssistant.Indexing;
 using System.CommandLine;
 using System.Text;
 using CaseStudyAssistant.Answering;

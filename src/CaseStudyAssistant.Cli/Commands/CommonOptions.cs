@@ -1,3 +1,4 @@
+using CaseStudyAssistant.Indexing;
 using CaseStudyAssistant.Configuration;
 using System.CommandLine;
 using CaseStudyAssistant.Answering;

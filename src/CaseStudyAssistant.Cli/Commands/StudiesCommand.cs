@@ -46,7 +46,7 @@ internal static class ShowCommand
             var study = await studyIndex.GetStudyAsync(wanted, ct);
             if (study is null)
             {
-                var all = await studyIndex.ListStudiesAsync(Retrieval.SearchFilter.None, ct);
+                var all = await studyIndex.ListStudiesAsync(Indexing.SearchFilter.None, ct);
                 var close = all.Where(s => s.Id.Contains(wanted, StringComparison.OrdinalIgnoreCase)).Take(5).Select(s => s.Id).ToList();
                 throw new CliError($"no study with id '{wanted}' in {studyIndex.Location}",
                     close.Count > 0 ? $"did you mean: {string.Join(", ", close)}?" : "list the ids with 'csa studies'");

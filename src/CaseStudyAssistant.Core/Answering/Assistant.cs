@@ -1,3 +1,4 @@
+using CaseStudyAssistant.Indexing;
 using System.Diagnostics;
 using CaseStudyAssistant.Retrieval;
 

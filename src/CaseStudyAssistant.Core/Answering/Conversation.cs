@@ -1,3 +1,4 @@
+using CaseStudyAssistant.Indexing;
 using CaseStudyAssistant.Chat;
 using CaseStudyAssistant.Retrieval;
 using Microsoft.Extensions.AI;

@@ -1,3 +1,4 @@
+using CaseStudyAssistant.Indexing;
 using CaseStudyAssistant.Answering;
 using CaseStudyAssistant.Retrieval;
 

@@ -1,3 +1,4 @@
+using CaseStudyAssistant.Indexing;
 using CaseStudyAssistant.Retrieval;
 
 namespace CaseStudyAssistant.Configuration;

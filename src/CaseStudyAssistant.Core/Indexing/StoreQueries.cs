@@ -1,6 +1,6 @@
-using CaseStudyAssistant.Indexing;
+namespace CaseStudyAssistant.Indexing;
 
-namespace CaseStudyAssistant.Retrieval;
+// What IStudyIndex is asked and answers: the store seam's contract, shared by every store.
 
 /// <summary>Metadata filters; every set field must match (text fields case-insensitively).</summary>
 public sealed record SearchFilter
