@@ -116,6 +116,22 @@ public sealed partial class AnsweringTests(SmallCorpusFixture fixture) : IClassF
             Assert.True(answer.TimingsMs.TryGetValue(key, out var ms) && ms >= 0, $"timing '{key}' missing");
     }
 
+    [Theory]
+    [InlineData("How is travel time predicted for each road segment?", false)]
+    [InlineData("What is the best recipe for sourdough bread with a cast iron pan?", true)]
+    public async Task A_streamed_answer_shows_its_sources_once_then_exactly_its_text(string question, bool refused)
+    {
+        var r = new StreamRecorder();
+
+        var answer = await Assistant.AskAsync(question, stream: r.Stream);
+        var plain = await Assistant.AskAsync(question);
+
+        Assert.Equal(refused, answer.Refused);
+        r.ShowedExactly(answer);
+        Assert.Equal(answer.Citations, r.Sources);
+        Assert.Equal(plain.Text, answer.Text);
+    }
+
     [Fact]
     public async Task Empty_question_is_rejected()
     {

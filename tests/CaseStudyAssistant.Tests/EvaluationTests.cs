@@ -418,6 +418,33 @@ public sealed class EvalRunnerTests(EvalCorpusFixture fixture) : IClassFixture<E
     private static readonly EvalItem OffTopic = new("off", EvalCorpus.OffTopic, [], "unanswerable", []);
 
     [Fact]
+    public async Task Each_question_is_retrieved_once_and_answered_as_ask_answers_it()
+    {
+        var items = PerStudyItems().Append(OffTopic).ToList();
+        var searches = new List<System.Diagnostics.Activity>();
+        using var root = new System.Diagnostics.Activity("test-root").Start(); // this test's spans are the ones in its trace
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = s => s.Name == Telemetry.Name,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = a => { lock (searches) if (a.DisplayName == "csa.retrieve.search" && a.TraceId == root.TraceId) searches.Add(a); },
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+
+        var report = await fixture.Runner.RunAsync(items, 10, RetrieverKind.Default);
+
+        lock (searches) Assert.Equal(items.Count, searches.Count);
+        var assistant = fixture.Services.GetRequiredService<CaseStudyAssistant.Answering.Assistant>();
+        foreach (var q in report.Questions)
+        {
+            var asked = await assistant.AskAsync(q.Question);
+            Assert.Equal((asked.Refused, asked.Text), (q.Refused!.Value, q.Answer));
+            Assert.Equal(asked.Citations.Select(c => c.DocId).Distinct(), q.Cited);
+            Assert.Equal(Math.Round(asked.Evidence, 4), q.Evidence);
+        }
+    }
+
+    [Fact]
     public async Task A_question_whose_study_ranks_first_scores_ndcg_1_and_an_off_topic_one_is_refused()
     {
         var items = PerStudyItems().Append(OffTopic).ToList();

@@ -239,10 +239,10 @@ public sealed class LlmAnswerTests
     {
         await using var rig = await LlmRig.StartAsync();
         rig.Server.Enqueue(FakeReply.Text("NOT_COVERED"), FakeReply.Stream("NOT_", "COVER", "ED"));
-        var texts = new List<string>();
+        var r = new StreamRecorder();
 
         var answer = await rig.Assistant.AskAsync(VoiceLabQuestion);
-        var streamed = await rig.Assistant.AskAsync(VoiceLabQuestion, stream: new AnswerStream { OnText = texts.Add });
+        var streamed = await rig.Assistant.AskAsync(VoiceLabQuestion, stream: r.Stream);
 
         Assert.Equal(2, rig.Server.ChatRequests.Count);
         foreach (var a in new[] { answer, streamed })
@@ -254,8 +254,9 @@ public sealed class LlmAnswerTests
             Assert.Contains(a.Nearest, n => n.DocId == LlmCorpus.VoiceLab);
             Assert.Equal(LlmRig.ChatModel, a.Model);
         }
-        // The marker itself never reaches the reader of the stream.
-        Assert.DoesNotContain("NOT", string.Concat(texts));
+        // The marker itself never reaches the reader of the stream: the refusal does, with no sources.
+        Assert.DoesNotContain("NOT", r.Text);
+        r.ShowedExactly(streamed);
     }
 
     [Fact]

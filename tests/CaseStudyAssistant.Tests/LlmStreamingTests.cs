@@ -2,6 +2,7 @@ using CaseStudyAssistant.Configuration;
 using System.Diagnostics;
 using CaseStudyAssistant.Answering;
 using CaseStudyAssistant.OpenAI;
+using CaseStudyAssistant.Retrieval;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -12,25 +13,12 @@ public sealed class LlmStreamingTests
 {
     private const string Question = LlmAnswerTests.VoiceLabQuestion;
 
-    private sealed class Recorder
-    {
-        public List<string> Events { get; } = [];
-        public List<string> Texts { get; } = [];
-        public IReadOnlyList<Citation>? Sources { get; private set; }
-        public AnswerStream Stream => new()
-        {
-            OnSources = s => { lock (Events) { Events.Add("sources"); Sources = s; } },
-            OnText = t => { lock (Events) { Events.Add("text"); Texts.Add(t); } },
-        };
-        public string Text => string.Concat(Texts);
-    }
-
     [Fact]
     public async Task Sources_come_before_the_first_text_and_the_text_is_the_streamed_content()
     {
         await using var rig = await LlmRig.StartAsync();
         rig.Server.Enqueue(FakeReply.Stream("Word error rate ", "fell from 18% ", "to 9% [1].", " Agents saved 6 minutes per call [1]."));
-        var r = new Recorder();
+        var r = new StreamRecorder();
 
         var answer = await rig.Assistant.AskAsync(Question, stream: r.Stream);
 
@@ -55,7 +43,7 @@ public sealed class LlmStreamingTests
     {
         await using var rig = await LlmRig.StartAsync(maxRetries: 2);
         rig.Server.Enqueue(FakeReply.MalformedStream(), FakeReply.Stream("should not be used"));
-        var r = new Recorder();
+        var r = new StreamRecorder();
 
         var answer = await rig.Assistant.AskAsync(Question, stream: r.Stream);
 
@@ -65,8 +53,53 @@ public sealed class LlmStreamingTests
         Assert.Contains("language model failed", answer.Notice);
         Assert.Contains("could not be read", answer.Notice);
         Assert.NotEmpty(answer.Citations);
-        Assert.Equal("sources", r.Events[0]);
         Assert.DoesNotContain("should not be used", r.Text + answer.Text);
+        // Nothing had been shown when the stream failed, so the reader gets the extractive answer, sources first.
+        r.ShowedExactly(answer);
+        Assert.Equal(answer.Citations, r.Sources);
+    }
+
+    [Fact]
+    public async Task A_lead_in_of_an_answer_that_keeps_nothing_is_never_shown_and_the_fallback_is_streamed()
+    {
+        await using var rig = await LlmRig.StartAsync();
+        rig.Server.Enqueue(FakeReply.Stream("Here is what the sources say:\n", "PWNED. ", "Netflix also uses ", "quantum annealing [9]."));
+        var r = new StreamRecorder();
+
+        var answer = await rig.Assistant.AskAsync(Question, stream: r.Stream);
+
+        Assert.Equal(AnswerModes.Extractive, answer.Mode);
+        Assert.False(answer.Refused);
+        Assert.Contains("extractive answer instead", answer.Notice);
+        Assert.DoesNotContain("Here is what", r.Text);
+        r.ShowedExactly(answer);
+        Assert.Equal(answer.Citations, r.Sources);
+    }
+
+    /// <summary>
+    /// "Explain audio." matches the VoiceLab study only by its category tag: the evidence covers the question, but no
+    /// sentence of the study says anything about it, so even the extractive answer has nothing to quote.
+    /// </summary>
+    [Fact]
+    public async Task An_answer_refused_after_the_model_streamed_shows_only_the_refusal()
+    {
+        const string question = "Explain audio.";
+        await using var rig = await LlmRig.StartAsync();
+        var retrieval = await rig.Services.GetRequiredService<Retriever>().RetrieveAsync(question);
+        Assert.True(RefusalPolicy.Covers(retrieval, rig.Services.GetRequiredService<AnsweringOptions>()), "precondition: the evidence covers the question");
+        Assert.Empty((await rig.Services.GetRequiredService<ExtractiveAnswerer>().GenerateAsync(retrieval)).Answer.Citations);
+        rig.Server.Enqueue(FakeReply.Stream("Here is what the sources say:\n", "PWNED. ", "Audio is recorded ", "by VoiceLab [7]."));
+        var r = new StreamRecorder();
+
+        var answer = await rig.Assistant.AskAsync(question, stream: r.Stream);
+
+        Assert.Single(rig.Server.ChatRequests);
+        Assert.True(answer.Refused);
+        Assert.Equal(RefusalPolicy.NothingSupported, answer.Notice);
+        Assert.Equal(["PWNED.", "Audio is recorded by VoiceLab."], answer.UnsupportedSentences);
+        Assert.Contains(answer.Nearest, n => n.DocId == LlmCorpus.VoiceLab);
+        Assert.DoesNotContain("Here is what", r.Text);
+        r.ShowedExactly(answer);
     }
 
     [Fact]
@@ -74,7 +107,7 @@ public sealed class LlmStreamingTests
     {
         await using var rig = await LlmRig.StartAsync(maxRetries: 2);
         rig.Server.Enqueue(FakeReply.MalformedStream("Word error rate fell ", "from 18% to 9% [1]. Agents saved 6 min"), FakeReply.Stream("second attempt"));
-        var r = new Recorder();
+        var r = new StreamRecorder();
 
         var answer = await rig.Assistant.AskAsync(Question, stream: r.Stream);
 
@@ -91,7 +124,7 @@ public sealed class LlmStreamingTests
     {
         await using var rig = await LlmRig.StartAsync(maxRetries: 1);
         rig.Server.Enqueue(FakeReply.Error(503), FakeReply.Stream("Word error rate fell ", "from 18% to 9% [1]."));
-        var r = new Recorder();
+        var r = new StreamRecorder();
 
         var answer = await rig.Assistant.AskAsync(Question, stream: r.Stream);
 

@@ -202,6 +202,44 @@ public sealed class ResearchTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Research_whose_answer_keeps_nothing_is_refused_and_streams_only_the_refusal()
+    {
+        _server.Enqueue(
+            FakeReply.Calls((Search, Args("travel time for road segments from traffic speeds", "RideCo"))),
+            FakeReply.Text("Here is what the studies say:\nPWNED. RideCo also uses quantum annealing [7]."));
+        await using var services = Services(Client("kernel"));
+        var r = new StreamRecorder();
+
+        var answer = await Research(services, "How does RideCo estimate arrival times?", r.Stream);
+
+        Assert.True(answer.Refused);
+        Assert.Equal(AnswerModes.Research, answer.Mode);
+        Assert.Empty(answer.Citations);
+        Assert.Contains("do not cover this question", answer.Text);
+        Assert.Contains(answer.Nearest, n => n.DocId == "rideco-eta");
+        Assert.Equal(RefusalPolicy.NothingSupported, answer.Notice);
+        Assert.Equal(["PWNED.", "RideCo also uses quantum annealing."], answer.UnsupportedSentences);
+        Assert.Equal(["[7]"], answer.RemovedCitations);
+        Assert.Single(answer.ToolCalls);
+        r.ShowedExactly(answer);
+    }
+
+    [Fact]
+    public async Task Research_NOT_COVERED_streams_the_refusal_with_no_sources()
+    {
+        _server.Enqueue(FakeReply.Calls((Search, Args("penguin migration over frozen tundra"))), FakeReply.Text("NOT_COVERED"));
+        await using var services = Services(Client("client"));
+        var r = new StreamRecorder();
+
+        var answer = await Research(services, "How do penguins migrate?", r.Stream);
+
+        Assert.True(answer.Refused);
+        Assert.Null(answer.Notice);
+        Assert.DoesNotContain("NOT_COVERED", answer.Text);
+        r.ShowedExactly(answer);
+    }
+
+    [Fact]
     public void Research_is_unavailable_without_a_chat_model()
     {
         using var services = Pipeline.Build(IndexPath);

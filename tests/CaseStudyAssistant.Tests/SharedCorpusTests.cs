@@ -123,4 +123,34 @@ public sealed class SharedCorpusTests(SharedCatalogFixture fixture, ITestOutputH
         Assert.True(cited >= facts.Count * 0.8, $"only {cited} of {facts.Count} fact answers cite the relevant study");
         Assert.True(unanswerable.Count == 0 || refused >= unanswerable.Count * 0.5, $"only {refused} of {unanswerable.Count} unanswerable questions were refused");
     }
+
+    /// <summary>
+    /// Eval ranks studies from one deep retrieval and answers from its first chunks, so a deep retrieval cut to the
+    /// default top must be the default retrieval: the same chunks in the same order, and the same evidence.
+    /// </summary>
+    [SharedFact("eval/dev.jsonl")]
+    public async Task A_deep_retrieval_cut_to_the_default_top_is_the_default_retrieval()
+    {
+        Assert.True(Repo.SharedExists(SharedCatalogFixture.NotesFolder), "the catalog notes are missing from ../shared");
+        var retriever = fixture.Services.GetRequiredService<Retriever>();
+        Assert.Equal(8, retriever.DefaultTop);
+
+        var differ = new List<string>();
+        foreach (var item in LoadEval())
+        {
+            var deep = await retriever.RetrieveAsync(item.Question, top: 40);
+            var shallow = await retriever.RetrieveAsync(item.Question);
+            Assert.True(deep.Chunks.Count > shallow.Chunks.Count, $"{item.Id}: the deep retrieval returned only {deep.Chunks.Count} chunks");
+            var (cut, expected) = (Summary(deep.Take(retriever.DefaultTop)), Summary(shallow));
+            if (cut != expected) differ.Add($"{item.Id}:\n  cut:     {cut}\n  default: {expected}");
+        }
+        Assert.True(differ.Count == 0, $"{differ.Count} question(s) differ:\n{string.Join("\n", differ)}");
+    }
+
+    private static string Summary(RetrievalResult r) =>
+        $"chunks {string.Join(",", r.Chunks.Select(c => $"{c.Rank}:{c.Chunk.Id}@{c.StudyRank}"))}; evidence {r.Evidence.Best:R}; "
+        + $"per study {string.Join(",", r.Evidence.PerStudy.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value:R}"))}; "
+        + $"missing {string.Join(",", r.Evidence.MissingNames)}; similarity {r.Evidence.Similarity:R}; "
+        + $"per study similarity {string.Join(",", r.Evidence.PerStudySimilarity.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value:R}"))}; "
+        + $"terms {string.Join(",", r.TermWeights.Select(kv => $"{kv.Key}={kv.Value:R}"))}";
 }

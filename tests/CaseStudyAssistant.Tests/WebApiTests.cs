@@ -147,6 +147,30 @@ public sealed partial class WebApiTests(WebFixture fixture)
         Assert.Equal(done.GetProperty("answer").GetString(), string.Concat(tokens.Select(e => e.Json.GetProperty("text").GetString())));
     }
 
+    [Theory]
+    [InlineData(FeedQuestion)]
+    [InlineData(OffTopic)]
+    public async Task Stream_done_event_is_the_answer_object_of_ask(string question)
+    {
+        var (_, events) = await StreamAsync(new { question });
+        var plain = await JsonAsync(await Client.PostAsJsonAsync("/api/ask", new { question }));
+
+        var done = events.Single(e => e.Event == "done").Json;
+        var contract = typeof(CaseStudyAssistant.Web.Contracts.AnswerBody).GetProperties().Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name)).Order().ToList();
+        Assert.Equal(contract, done.EnumerateObject().Select(p => p.Name).Order());
+        Assert.Equal(contract, plain.EnumerateObject().Select(p => p.Name).Order());
+        foreach (var field in plain.EnumerateObject())
+        {
+            var streamed = done.GetProperty(field.Name);
+            // Timings are measured per request; the same ones are reported.
+            if (field.Name == "timingsMs")
+                Assert.Equal(field.Value.EnumerateObject().Select(t => t.Name), streamed.EnumerateObject().Select(t => t.Name));
+            else
+                Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(System.Text.Json.Nodes.JsonNode.Parse(field.Value.GetRawText()), System.Text.Json.Nodes.JsonNode.Parse(streamed.GetRawText())),
+                    $"'{field.Name}' differs: ask {field.Value.GetRawText()} vs done {streamed.GetRawText()}");
+        }
+    }
+
     [Fact]
     public async Task Stream_with_an_empty_question_is_a_plain_400()
     {

@@ -7,6 +7,8 @@ namespace CaseStudyAssistant.Answering;
 /// <summary>
 /// Question in, answer out: retrieval, the evidence check, then the configured answer generator; or, in research
 /// mode, the model searching the studies itself (<see cref="ResearchAnswerer"/>, only when a model is configured).
+/// Every mode ends here in the same way: <see cref="RefusalPolicy"/> decides whether the draft stands or is refused,
+/// and the <see cref="AnswerStream"/> callbacks fire only through one <see cref="DraftStream"/> per answer.
 /// </summary>
 public sealed class Assistant(Retriever retriever, IAnswerGenerator generator, AnsweringOptions options, ResearchAnswerer? research = null)
 {
@@ -23,7 +25,8 @@ public sealed class Assistant(Retriever retriever, IAnswerGenerator generator, A
         if (ask.Mode == AskModes.Research)
         {
             if (research is null) throw new LlmException(ResearchNeedsModel, false, ResearchHint);
-            return await research.AnswerAsync(question, filter, stream, ask.KeepUnsupported, ct);
+            var draft = await research.AnswerAsync(question, filter, stream?.OnToolCall, ask.KeepUnsupported, ct);
+            return Deliver(RefusalPolicy.Judge(draft, ask.KeepUnsupported), new DraftStream(stream, ask.KeepUnsupported));
         }
         var total = Stopwatch.StartNew();
         RetrievalResult retrieval;
@@ -47,13 +50,13 @@ public sealed class Assistant(Retriever retriever, IAnswerGenerator generator, A
     {
         total ??= Stopwatch.StartNew();
         var answerClock = Stopwatch.StartNew();
+        var output = new DraftStream(stream, keepUnsupported);
         // Weak evidence: the model is not called at all.
-        var weak = !Covers(retrieval.Evidence, options) || retrieval.Chunks.Count == 0;
-        var answer = weak ? Refusals.For(retrieval) : await generator.GenerateAsync(retrieval, stream, ct, keepUnsupported);
-        if (weak) { stream?.OnSources?.Invoke([]); stream?.OnText?.Invoke(answer.Text); }
-        if (!answer.Refused && answer.Citations.Count == 0 && answer.Mode == AnswerModes.Extractive) answer = Refusals.For(retrieval);
+        var answer = RefusalPolicy.Covers(retrieval, options)
+            ? RefusalPolicy.Judge(await generator.GenerateAsync(retrieval, output, ct, keepUnsupported), keepUnsupported)
+            : Refusals.For(retrieval);
 
-        return answer with
+        return Deliver(answer, output) with
         {
             Retrieved = retrieval.Chunks.Select(c => new RetrievedSource(c.Study.Id, c.Chunk.Id, c.Chunk.Heading, c.Hit.Score, c.Hit.SparseRank, c.Hit.DenseRank, c.StudyRank, c.MatchedTerms)).ToList(),
             Evidence = retrieval.Evidence.Best,
@@ -66,5 +69,11 @@ public sealed class Assistant(Retriever retriever, IAnswerGenerator generator, A
                 ["total"] = Math.Round(total.Elapsed.TotalMilliseconds, 3),
             },
         };
+    }
+
+    private static Answer Deliver(Answer answer, DraftStream output)
+    {
+        output.Finish(answer);
+        return answer;
     }
 }

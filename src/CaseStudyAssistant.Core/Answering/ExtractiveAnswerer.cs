@@ -68,7 +68,8 @@ public sealed partial class ExtractiveAnswerer(AnsweringOptions options, Embedde
     private static double Coverage(Candidate c, IReadOnlyDictionary<string, double> weights, double total) =>
         c.Terms.Where(weights.ContainsKey).Sum(t => weights[t]) / total;
 
-    public async Task<Answer> GenerateAsync(RetrievalResult retrieval, AnswerStream? stream = null, CancellationToken ct = default, bool keepUnsupported = false)
+    /// <summary>Written whole (nothing to stream); with nothing quotable it cites nothing, which makes it a refusal.</summary>
+    public async Task<AnswerDraft> GenerateAsync(RetrievalResult retrieval, DraftStream? stream = null, CancellationToken ct = default, bool keepUnsupported = false)
     {
         var studies = SelectStudies(retrieval, options);
         var wantsNumbers = AsksForNumbers(retrieval.Question);
@@ -96,18 +97,8 @@ public sealed partial class ExtractiveAnswerer(AnsweringOptions options, Embedde
             foreach (var c in picked.OrderBy(c => c.Order)) text.Append($"\n- {Clean(c.Sentence)} [{n}]");
         }
 
-        if (citations.Count == 0)
-        {
-            // Nothing quotable: say so rather than answer with nothing.
-            var refusal = Refusals.For(retrieval);
-            stream?.OnSources?.Invoke([]);
-            stream?.OnText?.Invoke(refusal.Text);
-            return refusal;
-        }
-        if (PartialCoverage(retrieval, citations) is { } notice) text.Insert(0, notice + "\n\n");
-        stream?.OnSources?.Invoke(citations);
-        stream?.OnText?.Invoke(text.ToString());
-        return new Answer
+        if (citations.Count > 0 && PartialCoverage(retrieval, citations) is { } notice) text.Insert(0, notice + "\n\n");
+        return new AnswerDraft(new Answer
         {
             Question = retrieval.Question,
             Text = text.ToString(),
@@ -115,7 +106,7 @@ public sealed partial class ExtractiveAnswerer(AnsweringOptions options, Embedde
             Mode = Mode,
             Citations = citations,
             Evidence = retrieval.Evidence.Best,
-        };
+        }, retrieval);
     }
 
     /// <summary>Each candidate's cosine to the question, so selection weighs meaning, not just shared words.</summary>

@@ -7,9 +7,11 @@ public interface IAnswerGenerator
 {
     string Mode { get; }
     /// <summary>
-    /// Writes the answer; with <paramref name="stream"/>, reports the sources before any text, then the text as it
-    /// comes. <paramref name="keepUnsupported"/>: sentences a generated answer cannot back with a citation are kept
-    /// and marked instead of dropped (an extractive answer quotes its sources, so it has none).
+    /// Writes a draft from evidence that covers the question; whether it stands or becomes a refusal is the
+    /// decision of <see cref="Assistant"/>. A generator that writes while a model streams reports its
+    /// sources and checked text to <paramref name="stream"/>. <paramref name="keepUnsupported"/>: sentences a generated
+    /// answer cannot back with a citation are kept and marked instead of dropped (an extractive answer quotes its
+    /// sources, so it has none).
     /// </summary>
-    Task<Answer> GenerateAsync(RetrievalResult retrieval, AnswerStream? stream = null, CancellationToken ct = default, bool keepUnsupported = false);
+    Task<AnswerDraft> GenerateAsync(RetrievalResult retrieval, DraftStream? stream = null, CancellationToken ct = default, bool keepUnsupported = false);
 }

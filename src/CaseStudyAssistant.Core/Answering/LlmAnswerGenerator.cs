@@ -10,8 +10,8 @@ namespace CaseStudyAssistant.Answering;
 /// Answers through a chat model: the best studies become numbered, delimited sources within the token budget, the
 /// model writes a cited answer (streamed when asked), and every sentence is accounted for by
 /// <see cref="CitationValidator"/> — sentence by sentence as it streams, so the streamed text is the final text.
-/// A transient model failure, or an answer none of whose sentences is supported, falls back to the extractive
-/// answer with a notice.
+/// A transient model failure, or an answer that keeps nothing citable, falls back to the extractive answer with a
+/// notice; a NOT_COVERED reply is reported as such, and the assistant refuses.
 /// </summary>
 public sealed class LlmAnswerGenerator(
     IChatClient chat, PromptLibrary prompts, ITokenCounter tokens, AnsweringOptions options, ExtractiveAnswerer fallback) : IAnswerGenerator
@@ -24,7 +24,7 @@ public sealed class LlmAnswerGenerator(
 
     public string ModelName => chat.GetService<ChatClientMetadata>()?.DefaultModelId ?? "unknown";
 
-    public async Task<Answer> GenerateAsync(RetrievalResult retrieval, AnswerStream? stream = null, CancellationToken ct = default, bool keepUnsupported = false)
+    public async Task<AnswerDraft> GenerateAsync(RetrievalResult retrieval, DraftStream? stream = null, CancellationToken ct = default, bool keepUnsupported = false)
     {
         var activity = Telemetry.Source.StartActivity("csa.prompt.assemble");
         var system = await prompts.RenderAsync(SystemPrompt, new Dictionary<string, string> { ["max_sentences"] = options.MaxSentences.ToString() }, ct);
@@ -37,7 +37,7 @@ public sealed class LlmAnswerGenerator(
         }, ct);
         activity?.SetTag("csa.sources", sources.Count);
         activity?.Dispose();
-        stream?.OnSources?.Invoke(sources.Select(s => s.Citation).ToList());
+        stream?.Sources(sources.Select(s => s.Citation).ToList());
 
         var messages = new List<ChatMessage> { new(ChatRole.System, system), new(ChatRole.User, user) };
         var chatOptions = new ChatOptions { Temperature = 0.1f, MaxOutputTokens = options.AnswerTokens };
@@ -49,57 +49,56 @@ public sealed class LlmAnswerGenerator(
             generate?.SetTag("gen_ai.request.model", ModelName);
             try
             {
-                (text, usage) = stream?.OnText is { } onText
-                    ? await StreamAsync(messages, chatOptions, validator, onText, ct)
+                (text, usage) = stream is { IsLive: true }
+                    ? await StreamAsync(messages, chatOptions, validator, stream, ct)
                     : await CompleteAsync(messages, chatOptions, ct);
             }
             catch (LlmException e) when (e.Transient)
             {
                 generate?.SetStatus(ActivityStatusCode.Error, e.Message);
-                var offline = await fallback.GenerateAsync(retrieval, null, ct);
-                return offline with { Notice = $"The language model failed ({e.Message}); this is the extractive answer instead." };
+                return await FallbackAsync(retrieval, a => a with { Notice = $"The language model failed ({e.Message}); this is the extractive answer instead." }, ct);
             }
         }
 
         var promptInfo = new[] { prompts.Info(SystemPrompt), prompts.Info(UserPrompt) };
-        if (IsNotCovered(text))
-            return Refusals.For(retrieval) with { Mode = Mode, Model = ModelName, Prompts = promptInfo, Usage = usage };
-
-        if (stream?.OnText is null) validator.Feed(text);
-        var tail = validator.Finish();
-        if (tail.Length > 0) stream?.OnText?.Invoke(tail);
-        var check = validator.Result;
-        if (check.Checked > 0 && check.Supported == 0 && !keepUnsupported)
+        var written = new Answer
         {
-            var offline = await fallback.GenerateAsync(retrieval, null, ct);
-            return offline with
+            Question = retrieval.Question, Text = "", Refused = false, Mode = Mode, Model = ModelName, Evidence = retrieval.Evidence.Best,
+            Prompts = promptInfo, Usage = usage,
+        };
+        if (IsNotCovered(text)) return new AnswerDraft(written, retrieval) { SaysNotCovered = true };
+
+        if (stream is not { IsLive: true }) validator.Feed(text);
+        stream?.Text(validator.Finish(), validator.Result);
+        var check = validator.Result;
+        if (!RefusalPolicy.KeepsSomething(check.Cited.Count, check.Checked, keepUnsupported))
+            return await FallbackAsync(retrieval, a => a with
             {
                 Model = ModelName, Prompts = promptInfo, Usage = usage, RemovedCitations = check.Removed, UnsupportedSentences = check.Unsupported, CheckedSentences = check.Checked,
                 Notice = "No sentence of the model's answer was supported by the sources it cited; this is the extractive answer instead.",
-            };
-        }
-        return new Answer
+            }, ct);
+        return new AnswerDraft(written with
         {
-            Question = retrieval.Question,
             Text = check.Text,
-            Refused = false,
-            Mode = Mode,
-            Model = ModelName,
             Citations = check.Cited,
             RemovedCitations = check.Removed,
             UnsupportedSentences = check.Unsupported,
             CheckedSentences = check.Checked,
-            Evidence = retrieval.Evidence.Best,
-            Prompts = promptInfo,
-            Usage = usage,
             Notice = AccountingNotice(check, keepUnsupported),
-        };
+        }, retrieval);
+    }
+
+    /// <summary>The extractive answer in place of the model's, with what the caller adds (a notice, the model's accounting).</summary>
+    private async Task<AnswerDraft> FallbackAsync(RetrievalResult retrieval, Func<Answer, Answer> amend, CancellationToken ct)
+    {
+        var offline = await fallback.GenerateAsync(retrieval, ct: ct);
+        return offline with { Answer = amend(offline.Answer) };
     }
 
     /// <summary>What the user should know about sentences that failed the check.</summary>
     public static string? AccountingNotice(CitationCheck check, bool keptUnsupported) => check.Unsupported.Count switch
     {
-        0 => check.Cited.Count == 0 ? "The model's answer cites no source; treat it with care." : null,
+        0 => null,
         var n when keptUnsupported => $"{n} sentence{(n == 1 ? "" : "s")} without a supporting citation {(n == 1 ? "is" : "are")} marked {CitationValidator.Marker}.",
         var n => $"{n} sentence{(n == 1 ? "" : "s")} without a supporting citation {(n == 1 ? "was" : "were")} left out (--keep-unsupported shows them, marked).",
     };
@@ -113,10 +112,10 @@ public sealed class LlmAnswerGenerator(
     }
 
     /// <summary>
-    /// Streams checked sentences to the caller as they complete, holding back the first characters until it is
-    /// clear they are not the NOT_COVERED marker.
+    /// Reports checked sentences as they complete, holding back the first characters until it is clear they are not
+    /// the NOT_COVERED marker.
     /// </summary>
-    private async Task<(string, LlmUsage?)> StreamAsync(List<ChatMessage> messages, ChatOptions chatOptions, CitationValidator validator, Action<string> onText, CancellationToken ct)
+    private async Task<(string, LlmUsage?)> StreamAsync(List<ChatMessage> messages, ChatOptions chatOptions, CitationValidator validator, DraftStream stream, CancellationToken ct)
     {
         var all = new StringBuilder();
         var fed = 0;
@@ -132,7 +131,7 @@ public sealed class LlmAnswerGenerator(
             {
                 var shown = validator.Feed(all.ToString(fed, all.Length - fed));
                 fed = all.Length;
-                if (shown.Length > 0) onText(shown);
+                stream.Text(shown, validator.Result);
             }
         }
         if (all.Length > fed && !IsNotCovered(all.ToString())) validator.Feed(all.ToString(fed, all.Length - fed));

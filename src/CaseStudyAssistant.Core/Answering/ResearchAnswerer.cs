@@ -22,13 +22,18 @@ public sealed class ResearchAnswerer(
 {
     public const string SystemPrompt = "research.system", UserPrompt = "research.user", FinalPrompt = "research.final";
 
-    public async Task<Answer> AnswerAsync(string question, SearchFilter? filter = null, AnswerStream? stream = null, bool keepUnsupported = false, CancellationToken ct = default)
+    /// <summary>
+    /// The model's answer, checked against everything its calls found; <paramref name="onToolCall"/> hears of each
+    /// call as it is made. The draft is written from the union of the searches, which names the nearest studies if
+    /// the assistant refuses it.
+    /// </summary>
+    public async Task<AnswerDraft> AnswerAsync(string question, SearchFilter? filter = null, Action<ToolCallRecord>? onToolCall = null, bool keepUnsupported = false, CancellationToken ct = default)
     {
         filter ??= SearchFilter.None;
         var clock = Stopwatch.StartNew();
         var ledger = new ResearchLedger(options.MaxToolCalls);
         var research = kernel.Clone();
-        research.Plugins.AddFromObject(new CaseStudyPlugin(retriever, index, tokens, options, filter, ledger, stream?.OnToolCall), CaseStudyPlugin.Name);
+        research.Plugins.AddFromObject(new CaseStudyPlugin(retriever, index, tokens, options, filter, ledger, onToolCall), CaseStudyPlugin.Name);
         research.AutoFunctionInvocationFilters.Add(new ToolBudgetFilter(ledger));
         var chat = research.GetRequiredService<IChatCompletionService>();
         var model = chat.GetModelId() ?? "unknown";
@@ -68,38 +73,21 @@ public sealed class ResearchAnswerer(
         var searched = new RetrievalResult(question, ledger.Chunks.DistinctBy(c => c.Chunk.Id).ToList(), [], new Dictionary<string, double>(),
             new Evidence(ledger.Evidence, new Dictionary<string, double>(), []) { Similarity = ledger.Similarity }, 0, 0);
         var llmUsage = usage.InputTokenCount is null && usage.OutputTokenCount is null ? null : new LlmUsage(usage.InputTokenCount, usage.OutputTokenCount);
-        var common = new Answer
+        var written = new Answer
         {
             Question = question, Text = "", Refused = false, Mode = AnswerModes.Research, Model = model, Prompts = used, Usage = llmUsage,
             ToolCalls = ledger.CallRecords, Evidence = ledger.Evidence, Similarity = ledger.Similarity,
             Retrieved = searched.Chunks.Select(c => new RetrievedSource(c.Study.Id, c.Chunk.Id, c.Chunk.Heading, c.Hit.Score, c.Hit.SparseRank, c.Hit.DenseRank, c.StudyRank, c.MatchedTerms)).ToList(),
+            TimingsMs = new Dictionary<string, double> { ["answer"] = Math.Round(clock.Elapsed.TotalMilliseconds, 3), ["total"] = Math.Round(clock.Elapsed.TotalMilliseconds, 3) },
         };
-        if (LlmAnswerGenerator.IsNotCovered(text))
-            return Refused(searched, common, null);
+        if (LlmAnswerGenerator.IsNotCovered(text)) return new AnswerDraft(written, searched) { SaysNotCovered = true };
 
-        stream?.OnSources?.Invoke(sources.Select(s => s.Citation).ToList());
-        var validator = new CitationValidator(sources, options.SupportOverlap, keepUnsupported);
-        // Sentence by sentence, as a streamed answer would arrive, so what is shown is what is kept.
-        foreach (var piece in System.Text.RegularExpressions.Regex.Split(text, @"(?<=\s)"))
-            if (validator.Feed(piece) is { Length: > 0 } shown) stream?.OnText?.Invoke(shown);
-        if (validator.Finish() is { Length: > 0 } tail) stream?.OnText?.Invoke(tail);
-        var check = validator.Result;
-        if (check.Checked > 0 && check.Supported == 0 && !keepUnsupported)
-            return Refused(searched, common with { UnsupportedSentences = check.Unsupported, RemovedCitations = check.Removed, CheckedSentences = check.Checked },
-                "No sentence of the model's answer was supported by the studies it found.");
-
-        return common with
+        var check = CitationValidator.Validate(text, sources, options.SupportOverlap, keepUnsupported);
+        return new AnswerDraft(written with
         {
             Text = check.Text, Citations = check.Cited, RemovedCitations = check.Removed, UnsupportedSentences = check.Unsupported,
             CheckedSentences = check.Checked, Notice = LlmAnswerGenerator.AccountingNotice(check, keepUnsupported),
-            TimingsMs = new Dictionary<string, double> { ["answer"] = Math.Round(clock.Elapsed.TotalMilliseconds, 3), ["total"] = Math.Round(clock.Elapsed.TotalMilliseconds, 3) },
-        };
-    }
-
-    private static Answer Refused(RetrievalResult searched, Answer common, string? notice)
-    {
-        var refusal = Refusals.For(searched);
-        return common with { Text = refusal.Text, Refused = true, Nearest = refusal.Nearest, Notice = notice };
+        }, searched);
     }
 
     private static bool HasText(ChatMessageContent reply) => reply.Role == AuthorRole.Assistant && !string.IsNullOrWhiteSpace(reply.Content);

@@ -35,10 +35,12 @@ public sealed class EvalRunner(IStudyIndex index, Retriever retriever, Assistant
             baselineResults.Add(baseline);
             if (kind == RetrieverKind.Fts5) { results.Add(baseline); progress?.Report(results.Count); continue; }
 
+            // One retrieval per question: deep enough for the ranking metrics, and cut to the default top it is the
+            // retrieval a plain ask makes, so the answer is the one csa ask gives.
+            var clock = Stopwatch.StartNew();
             var retrieval = await retriever.RetrieveAsync(item.Question, top: depth * 4, ct: ct);
             var ranked = retrieval.Chunks.Select(c => c.Study.Id).Distinct().Take(depth).ToList();
-            var clock = Stopwatch.StartNew();
-            var answer = await assistant.AskAsync(item.Question, ct: ct);
+            var answer = await assistant.AnswerAsync(retrieval.Take(retriever.DefaultTop), clock, ct);
             var latency = clock.Elapsed.TotalMilliseconds;
             var found = item.AnswerFacts.Where(f => !answer.Refused && FactMatcher.IsStated(f, answer.Text)).ToList();
             results.Add(Score(item, ranked) with
