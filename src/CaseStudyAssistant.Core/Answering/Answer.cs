@@ -10,7 +10,7 @@ public sealed record RetrievedSource(string DocId, string ChunkId, string Headin
 
 public sealed record NearestStudy(string DocId, string Title, string Company, int? Year, string? Url);
 
-public static class AnswerModes
+internal static class AnswerModes
 {
     public const string Extractive = "extractive";
     public const string Llm = "llm";

@@ -83,7 +83,7 @@ public sealed partial class PromptLibrary
     }
 }
 
-public sealed class PromptException(string message, string? hint = null) : Exception(message)
+internal sealed class PromptException(string message, string? hint = null) : Exception(message)
 {
     public string? Hint { get; } = hint;
 }

@@ -3,7 +3,7 @@ using CaseStudyAssistant.Retrieval;
 namespace CaseStudyAssistant.Answering;
 
 /// <summary>The answer when the case studies do not cover a question: it says so and names the nearest studies.</summary>
-public static class Refusals
+internal static class Refusals
 {
     public static Answer For(RetrievalResult retrieval)
     {

@@ -119,7 +119,7 @@ public sealed class ResearchAnswerer(
 /// layer runs the case-study functions; adding Semantic Kernel's on top would leave it nothing to do. Otherwise
 /// Semantic Kernel's own automatic function calling is added, which also runs the kernel's invocation filters.
 /// </summary>
-public static class ResearchChat
+internal static class ResearchChat
 {
     public static IChatClient Over(IChatClient registered) =>
         registered.GetService<FunctionInvokingChatClient>() is not null

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace CaseStudyAssistant.Chunking;
 
 /// <summary>Splits plain text into sentences; each line (a list item, a table row) ends a sentence.</summary>
-public static partial class SentenceSplitter
+internal static partial class SentenceSplitter
 {
     // A boundary is end punctuation, whitespace, then something that starts a sentence. Abbreviations such as
     // "e.g." and "vs." and decimals such as "3.5" are not boundaries.

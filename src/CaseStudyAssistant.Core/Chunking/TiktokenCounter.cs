@@ -3,7 +3,7 @@ using Microsoft.ML.Tokenizers;
 namespace CaseStudyAssistant.Chunking;
 
 /// <summary>Exact token counts with OpenAI's BPE encodings (cl100k_base for GPT-4/3.5, o200k_base for GPT-4o and later).</summary>
-public sealed class TiktokenCounter : ITokenCounter
+internal sealed class TiktokenCounter : ITokenCounter
 {
     public static readonly string[] Encodings = ["cl100k_base", "o200k_base"];
     private static readonly Lazy<TiktokenCounter> Cl100k = new(() => new TiktokenCounter("cl100k_base"));

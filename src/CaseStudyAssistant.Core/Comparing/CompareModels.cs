@@ -18,7 +18,7 @@ public sealed record CompareRequest
 }
 
 /// <summary>The columns of the matrix, each filled from the study section of the same kind.</summary>
-public static class CompareColumns
+internal static class CompareColumns
 {
     public const string Problem = "problem", Approach = "approach", Decisions = "decisions", Stack = "stack", Results = "results";
 
@@ -48,7 +48,7 @@ public static class CompareColumns
 /// <summary>Where a cell's text comes from: row <see cref="N"/> of the matrix (the study) and its section.</summary>
 public sealed record CellCitation(int N, string DocId, string Section, string? Url);
 
-public static class CellSources
+internal static class CellSources
 {
     /// <summary>A sentence or bullet quoted from the section.</summary>
     public const string Extract = "extract";

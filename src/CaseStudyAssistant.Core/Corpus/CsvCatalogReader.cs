@@ -8,7 +8,7 @@ namespace CaseStudyAssistant.Corpus;
 /// Reads a catalog CSV (<c>id,title,company,industry,primary_category,sub_category,tags,year,source_url,…,summary_oneliner</c>)
 /// as one short study per row.
 /// </summary>
-public static class CsvCatalogReader
+internal static class CsvCatalogReader
 {
     private static readonly string[] RequiredColumns = ["id", "title", "company"];
 

@@ -3,7 +3,7 @@ using System.Text;
 namespace CaseStudyAssistant.Corpus;
 
 /// <summary>A minimal RFC 4180 reader: quoted fields, doubled quotes, newlines inside quotes; reports each row's first line.</summary>
-public static class CsvRows
+internal static class CsvRows
 {
     public readonly record struct Row(int Line, IReadOnlyList<string> Fields, string Raw);
 

@@ -5,7 +5,7 @@ using YamlDotNet.RepresentationModel;
 namespace CaseStudyAssistant.Corpus;
 
 /// <summary>The YAML block at the top of a study file, validated field by field.</summary>
-public sealed record FrontMatter
+internal sealed record FrontMatter
 {
     public string? Id { get; init; }
     public string? Title { get; init; }

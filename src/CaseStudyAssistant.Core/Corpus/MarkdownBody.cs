@@ -7,7 +7,7 @@ using Markdig.Syntax.Inlines;
 namespace CaseStudyAssistant.Corpus;
 
 /// <summary>The readable content of a markdown body: its first H1, its sections as plain text, and its links.</summary>
-public sealed record MarkdownBody(string? Title, IReadOnlyList<StudySection> Sections, IReadOnlyList<string> Links)
+internal sealed record MarkdownBody(string? Title, IReadOnlyList<StudySection> Sections, IReadOnlyList<string> Links)
 {
     private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().UsePipeTables().Build();
 

@@ -7,7 +7,7 @@ public sealed record RejectedFile(string Path, string Problem)
 }
 
 /// <summary>Thrown by a parser for input it cannot accept; the message names the problem.</summary>
-public sealed class CorpusFormatException(string message) : Exception(message);
+internal sealed class CorpusFormatException(string message) : Exception(message);
 
 public sealed record CorpusReadResult(IReadOnlyList<CaseStudy> Studies, IReadOnlyList<RejectedFile> Rejected)
 {

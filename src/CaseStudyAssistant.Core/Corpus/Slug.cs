@@ -2,7 +2,7 @@ using System.Text;
 
 namespace CaseStudyAssistant.Corpus;
 
-public static class Slug
+internal static class Slug
 {
     /// <summary>Lower-case ASCII letters and digits joined by single hyphens.</summary>
     public static string From(string text)

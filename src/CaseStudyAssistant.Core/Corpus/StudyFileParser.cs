@@ -4,7 +4,7 @@ namespace CaseStudyAssistant.Corpus;
 /// Turns one markdown file into a study: front-matter notes, or (without front matter) files of the
 /// by-company layout <c>…/by-company/&lt;company&gt;/&lt;slug&gt;.md</c>.
 /// </summary>
-public static class StudyFileParser
+internal static class StudyFileParser
 {
     public static CaseStudy ParseMarkdown(string text, string relativePath, string displayPath, string contentHash)
     {

@@ -6,7 +6,7 @@ namespace CaseStudyAssistant.Embedding;
 /// Passage embeddings through the <see cref="EmbeddingCache"/>: cached texts are read back, only the others reach
 /// the model, and their vectors are stored. Query embeddings pass straight through (they rarely repeat).
 /// </summary>
-public sealed class CachedEmbeddingGenerator(IEmbeddingGenerator<string, Embedding<float>> inner, EmbeddingCache cache, string model, int dimensions)
+internal sealed class CachedEmbeddingGenerator(IEmbeddingGenerator<string, Embedding<float>> inner, EmbeddingCache cache, string model, int dimensions)
     : DelegatingEmbeddingGenerator<string, Embedding<float>>(inner)
 {
     private long _hits, _misses;

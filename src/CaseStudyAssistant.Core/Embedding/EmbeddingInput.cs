@@ -6,7 +6,7 @@ namespace CaseStudyAssistant.Embedding;
 /// Marks an embedding request as a search query rather than a passage: some models (e.g. Arctic) embed queries
 /// with an instruction prefix. Generators that make no distinction ignore it.
 /// </summary>
-public static class EmbeddingInput
+internal static class EmbeddingInput
 {
     public const string InputTypeKey = "input_type";
     public static readonly EmbeddingGenerationOptions Query = new() { AdditionalProperties = new() { [InputTypeKey] = "query" } };

@@ -7,7 +7,7 @@ namespace CaseStudyAssistant.Embedding;
 /// The bundled models, each loaded at most once per process (loading takes a second or two and ~100 MB) and shared
 /// by every host and thread; ONNX Runtime sessions are safe to call concurrently.
 /// </summary>
-public static class LocalEmbeddingModels
+internal static class LocalEmbeddingModels
 {
     public const string Default = "all-minilm-l6-v2";
     private static readonly ConcurrentDictionary<string, Lazy<IEmbeddingGenerator<string, Embedding<float>>>> Loaded = new(StringComparer.OrdinalIgnoreCase);

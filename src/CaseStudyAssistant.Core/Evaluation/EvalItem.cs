@@ -8,7 +8,7 @@ public sealed record EvalItem(string Id, string Question, IReadOnlyList<string> 
     public bool Answerable => Relevant.Count > 0;
 }
 
-public sealed class EvalFormatException(string message) : Exception(message);
+internal sealed class EvalFormatException(string message) : Exception(message);
 
 public static class EvalDataset
 {

@@ -9,7 +9,7 @@ namespace CaseStudyAssistant.Evaluation;
 /// stop words dropped, stemmed) must be present in the answer at a share of at least <see cref="WordShare"/>
 /// (<see cref="WordShareWithNumbers"/> when the fact has numbers, whose match already carries most of its meaning).
 /// </summary>
-public static partial class FactMatcher
+internal static partial class FactMatcher
 {
     public const double WordShare = 0.6;
     public const double WordShareWithNumbers = 0.4;

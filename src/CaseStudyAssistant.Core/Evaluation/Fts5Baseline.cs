@@ -8,7 +8,7 @@ namespace CaseStudyAssistant.Evaluation;
 /// The classic lexical baseline: SQLite FTS5 over whole studies (Porter stemmer), BM25 with title, company and
 /// tags weighted above the body. Held in memory; built from the same studies the index holds.
 /// </summary>
-public sealed class Fts5Baseline : IDisposable
+internal sealed class Fts5Baseline : IDisposable
 {
     private readonly SqliteConnection _db;
     public const double TitleWeight = 10, CompanyWeight = 5, TagsWeight = 5, BodyWeight = 1;

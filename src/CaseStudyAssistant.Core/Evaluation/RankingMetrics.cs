@@ -1,7 +1,7 @@
 namespace CaseStudyAssistant.Evaluation;
 
 /// <summary>Document-level ranking metrics with binary relevance; a study counts once, at its best rank.</summary>
-public static class RankingMetrics
+internal static class RankingMetrics
 {
     public static double Recall(IReadOnlyList<string> ranked, IReadOnlyCollection<string> relevant, int k) =>
         relevant.Count == 0 ? 0 : ranked.Take(k).Count(relevant.Contains) / (double)relevant.Count;

@@ -8,7 +8,7 @@ namespace CaseStudyAssistant.Indexing;
 /// The text each encoding sees for a chunk: the chunk plus its study context (title, company, year, tags, heading),
 /// so a chunk about "the ranking model" is still found by a question that names the company or the system.
 /// </summary>
-public static class ChunkContext
+internal static class ChunkContext
 {
     public static string ForEmbedding(CaseStudy study, Chunk chunk) => ForEmbedding(study, chunk.Heading, chunk.Text);
 

@@ -128,7 +128,7 @@ public sealed class Ingestor(
         $"reader={CorpusReader.Version};analyzer={TextAnalyzer.Version};chunks={chunking.MaxTokens}/{chunking.OverlapSentences}/{chunking.Encoding}/window={embedder.Window?.MaxTokens ?? 0};sparse={SparseEncoder.K1}/{SparseEncoder.B}/{SparseEncoder.AverageLength}/{SparseEncoder.AverageStudyLength};model={model.Name}";
 }
 
-public static class IndexCompatibility
+internal static class IndexCompatibility
 {
     public static void Check(EmbeddingModelInfo? indexed, EmbeddingModelInfo configured, string location)
     {

@@ -24,7 +24,7 @@ public sealed record PracticeItem(
     Difficulty Difficulty,
     IReadOnlyList<Citation> Citations);
 
-public static class PracticeCitation
+internal static class PracticeCitation
 {
     /// <summary>A practice item cites the study it is set in.</summary>
     public static Citation For(Indexing.StudyRecord study) =>

@@ -12,7 +12,7 @@ public sealed record CoverageFeedback(IReadOnlyList<string> Covered, IReadOnlyLi
 /// of its content words (analyzed: stemmed, acronyms linked both ways, so "LLM" meets "large language model"), or,
 /// with an embedding model, when one of the answer's sentences says the same thing in other words.
 /// </summary>
-public static class RubricCoverage
+internal static class RubricCoverage
 {
     public const double RequiredShare = 0.34;
     /// <summary>Cosine between a rubric point and an answer sentence at which the sentence is taken to make the point.</summary>

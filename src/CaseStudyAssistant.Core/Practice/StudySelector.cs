@@ -53,7 +53,7 @@ public sealed class StudySelector(IStudyIndex index, Retriever retriever)
 }
 
 /// <summary>Recognises the standard section headings, allowing for variants ("Approach / System design").</summary>
-public static class StudySections
+internal static class StudySections
 {
     public static bool IsProblem(string h) => Has(h, "problem", "context", "challenge", "background");
     public static bool IsApproach(string h) => Has(h, "approach", "system design", "solution", "architecture");

@@ -23,7 +23,7 @@ public sealed record Evidence(double Best, IReadOnlyDictionary<string, double> P
 /// Zillow is not answered by a study about someone else. Names that only say who is asking ("my manager Bob", "I'm
 /// at Acme") are exempt, and left out of the evidence when the corpus has never seen them.
 /// </summary>
-public sealed partial class EvidenceScorer
+internal sealed partial class EvidenceScorer
 {
     public const int StudiesScored = 10;
     public const int StudiesForNames = 3;

@@ -7,7 +7,7 @@ namespace CaseStudyAssistant.Retrieval;
 /// Exact hybrid search over chunks held in memory: BM25 from the sparse weights (IDF over chunks, as Qdrant
 /// computes it), cosine over the dense vectors, each leg cut to the candidate pool, fused by reciprocal rank.
 /// </summary>
-public sealed class InMemoryHybridSearch
+internal sealed class InMemoryHybridSearch
 {
     private readonly StudyRecord[] _studyOf;
     private readonly ChunkRecord[] _chunks;

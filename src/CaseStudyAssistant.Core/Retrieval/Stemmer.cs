@@ -5,7 +5,7 @@ namespace CaseStudyAssistant.Retrieval;
 /// "ranks" meet, while leaving short words and acronyms alone. Lighter than Porter on purpose: it rarely merges
 /// words that mean different things.
 /// </summary>
-public static class Stemmer
+internal static class Stemmer
 {
     private static readonly (string Suffix, string Replacement, int MinStem)[] Rules =
     [
